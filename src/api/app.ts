@@ -1,0 +1,47 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { ApiDeps } from './deps.js'
+import { installErrorHandler } from './error-handler.js'
+import { healthRoutes } from './routes/health.routes.js'
+import { metricDefinitionRoutes } from './routes/metric-definitions.routes.js'
+import { tokenRoutes } from './routes/tokens.routes.js'
+import { usageRecordRoutes } from './routes/usage-records.routes.js'
+import { usageRoutes } from './routes/usage.routes.js'
+
+/** Builds the fastify app: plugins first, then routes. Listening is the caller's business. */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Per-request logs would dominate at ingest rates; latency goes to /metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  installErrorHandler(app)
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    deps.metrics.httpSeconds.observe({ method: req.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000)
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'eosc-am', version: '1', description: 'EOSC accounting and monitoring aggregation engine' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  await app.register(healthRoutes(deps))
+  await app.register(metricDefinitionRoutes(deps))
+  await app.register(tokenRoutes(deps))
+  await app.register(usageRecordRoutes(deps))
+  await app.register(usageRoutes(deps))
+  return app
+}

@@ -1,0 +1,22 @@
+import type { Logger } from 'pino'
+import type { TokenStore } from '../auth/token-store.js'
+import type { MetricCatalog } from '../catalog/metric-catalog.js'
+import type { VersionClock } from '../collectors/version-clock.js'
+import type { Bus } from '../pipeline/bus.js'
+import type { Store } from '../platform/clickhouse/store.js'
+import type { Config } from '../platform/config.js'
+import type { Metrics } from '../platform/metrics.js'
+import type { Pseudonymiser } from '../privacy/pseudonymiser.js'
+
+/** Everything the API needs, built once by the composition root (src/main.ts) or a test. */
+export interface ApiDeps {
+  config: Pick<Config, 'suppressionK'>
+  logger: Logger
+  store: Store
+  bus: Bus
+  tokens: TokenStore
+  catalog: MetricCatalog
+  pseudonymiser: Pseudonymiser
+  clock: VersionClock
+  metrics: Metrics
+}

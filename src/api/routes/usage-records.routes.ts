@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { parseIngestBody } from '../../collectors/ingest-body.js'
+import { collectUsage } from '../../collectors/usage-collector.js'
+import { requireRole, principalOf, providerScope } from '../auth.js'
+import type { ApiDeps } from '../deps.js'
+import { acceptRawIngestBodies } from './ingest-plugin.js'
+import { IngestResult, rejectionReason } from './ingest-response.js'
+
+export const usageRecordRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app) => {
+  acceptRawIngestBodies(app)
+
+  app.post(
+    '/v1/usage-records',
+    {
+      preHandler: requireRole(deps.tokens, ['admin', 'provider']),
+      schema: {
+        description:
+          'Push usage records: one JSON object, a JSON array, or NDJSON (application/x-ndjson); at most 10,000 records and 10 MiB. ' +
+          '202 means durable. Re-sending a (provider, record_id) replaces it.',
+        response: { 202: IngestResult },
+      },
+    },
+    async (req, reply) => {
+      const body = parseIngestBody(req.body as Buffer, req.headers['content-type'])
+      const scope = providerScope(principalOf(req))
+      const { rows, rejected } = await collectUsage(body, scope === '*' ? '*' : new Set(scope), deps)
+      await deps.bus.publish('usage', rows)
+      deps.metrics.recordsAccepted.inc({ kind: 'usage' }, rows.length)
+      for (const r of rejected) deps.metrics.recordsRejected.inc({ kind: 'usage', reason: rejectionReason(r.errors) })
+      return reply.code(202).send({ accepted: rows.length, rejected })
+    },
+  )
+}

@@ -1,0 +1,65 @@
+import type { Pseudonymiser } from '../privacy/pseudonymiser.js'
+import type { MetricCatalog } from '../catalog/metric-catalog.js'
+import { collect, issueMessages, type Outcome, type Rejection } from './collect.js'
+import type { ParsedBody } from './ingest-body.js'
+import { parseRfc3339, toClickHouseTime } from './rfc3339.js'
+import { UsageRecordInput, type UsageRow } from './usage-record.schema.js'
+import type { VersionClock } from './version-clock.js'
+
+export interface UsageCollectorDeps {
+  catalog: MetricCatalog
+  pseudonymiser: Pseudonymiser
+  clock: VersionClock
+}
+
+/** Providers this caller may write: `'*'` for admins. */
+export type ProviderScope = '*' | ReadonlySet<string>
+
+/**
+ * Validates usage records and turns them into pseudonymised rows. The raw `user` never leaves this
+ * function: only its keyed pseudonym goes into the row.
+ */
+export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps: UsageCollectorDeps): Promise<{ rows: UsageRow[]; rejected: Rejection[] }> {
+  await deps.catalog.ensureFresh(metricIdsOf(body))
+  const version = deps.clock.next()
+  return collect(body, (value): Outcome<UsageRow> => {
+    const parsed = UsageRecordInput.safeParse(value)
+    if (!parsed.success) return { ok: false, errors: issueMessages(parsed.error) }
+    const r = parsed.data
+    const errors: string[] = []
+    if (scope !== '*' && !scope.has(r.provider)) errors.push(`provider: this token may not write provider '${r.provider}'`)
+    if (!deps.catalog.get(r.metric)) errors.push(`metric: '${r.metric}' is not a registered metric definition`)
+    if (errors.length) return { ok: false, errors }
+    const start = parseRfc3339(r.start) as number
+    const end = parseRfc3339(r.end) as number
+    return {
+      ok: true,
+      row: {
+        provider: r.provider,
+        record_id: r.record_id,
+        resource: r.resource,
+        metric: r.metric,
+        value: r.value,
+        start: toClickHouseTime(start),
+        end: toClickHouseTime(end),
+        at: toClickHouseTime(end > start ? end - 1 : end),
+        user_id: r.user === undefined ? '' : deps.pseudonymiser.pseudonymise(r.user),
+        user_group: r.group ?? '',
+        order_ref: r.order ?? '',
+        installation: r.installation ?? '',
+        version,
+      },
+    }
+  })
+}
+
+function metricIdsOf(body: ParsedBody): Set<string> {
+  const ids = new Set<string>()
+  for (const item of body.items) {
+    if (item.ok && item.value && typeof item.value === 'object') {
+      const m = (item.value as { metric?: unknown }).metric
+      if (typeof m === 'string') ids.add(m)
+    }
+  }
+  return ids
+}

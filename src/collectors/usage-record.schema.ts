@@ -1,0 +1,57 @@
+import { z } from 'zod'
+import { parseRfc3339 } from './rfc3339.js'
+
+/** Identifiers: printable, no control characters (they would corrupt CSV and logs). */
+const ident = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+
+const instant = z.string().max(40).refine((s) => parseRfc3339(s) !== null, 'must be an RFC 3339 timestamp (e.g. 2026-01-31T12:00:00Z) with a real date')
+
+/** Values above this would lose integer precision and overflow sums; no real meter reaches it. */
+export const MAX_VALUE = 1e15
+
+export const ORDER_REF = /^[A-Za-z0-9_.-]+:[^:\s]+:[^:\s]+$/
+
+/** What a provider sends (DESIGN §3.2). Unknown fields are refused so a typo never silently drops data. */
+export const UsageRecordInput = z
+  .strictObject({
+    record_id: ident(256),
+    provider: ident(256),
+    resource: ident(256),
+    metric: ident(128),
+    value: z.number().finite().min(0).max(MAX_VALUE),
+    start: instant,
+    end: instant,
+    user: ident(512).optional(),
+    group: ident(256).optional(),
+    order: z.string().max(512).regex(ORDER_REF, 'must be <instance>:<project_id>:<item_id>').optional(),
+    installation: ident(256).optional(),
+  })
+  .refine((r) => (parseRfc3339(r.start) ?? 0) <= (parseRfc3339(r.end) ?? 0), { message: 'start must not be after end', path: ['start'] })
+
+export type UsageRecordInput = z.infer<typeof UsageRecordInput>
+
+const chTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/)
+
+/** A pseudonymised usage row as it travels on the bus and lands in ClickHouse. */
+export const UsageRow = z.strictObject({
+  provider: z.string().min(1),
+  record_id: z.string().min(1),
+  resource: z.string().min(1),
+  metric: z.string().min(1),
+  value: z.number().finite().min(0),
+  start: chTime,
+  end: chTime,
+  at: chTime,
+  user_id: z.string().regex(/^(u_[A-Za-z0-9_-]{43})?$/, 'must be a pseudonym or empty'),
+  user_group: z.string(),
+  order_ref: z.string(),
+  installation: z.string(),
+  version: z.number().int().positive(),
+})
+
+export type UsageRow = z.infer<typeof UsageRow>

@@ -1,0 +1,82 @@
+export interface GroupCommitLimits {
+  maxRows: number
+  maxBytes: number
+  maxWaitMs: number
+}
+
+interface Batch<T> {
+  rows: T[]
+  bytes: number
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[]
+}
+
+/**
+ * Groups concurrent submissions into one flush. One flush runs at a time; while it runs, new
+ * submissions gather into the next batch (so parsing the next batch overlaps the current insert),
+ * which flushes as soon as the running one returns. Idle, a batch waits at most `maxWaitMs`.
+ * A submission is never split: its promise settles with the flush that carried all its rows.
+ */
+export class GroupCommit<T> {
+  private open: Batch<T> | null = null
+  private readonly ready: Batch<T>[] = []
+  private timer: NodeJS.Timeout | null = null
+  private flushing = false
+
+  constructor(
+    private readonly flush: (rows: T[], requests: number) => Promise<void>,
+    private readonly limits: GroupCommitLimits,
+  ) {}
+
+  submit(rows: readonly T[], bytes: number): Promise<void> {
+    if (rows.length === 0) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const open = this.open
+      if (open && (open.rows.length + rows.length > this.limits.maxRows || open.bytes + bytes > this.limits.maxBytes)) {
+        this.seal()
+      }
+      const batch = (this.open ??= { rows: [], bytes: 0, waiters: [] })
+      for (const r of rows) batch.rows.push(r)
+      batch.bytes += bytes
+      batch.waiters.push({ resolve, reject })
+      if (batch.rows.length >= this.limits.maxRows || batch.bytes >= this.limits.maxBytes) this.seal()
+      else if (!this.flushing && !this.timer) this.timer = setTimeout(() => this.seal(), this.limits.maxWaitMs)
+      this.pump()
+    })
+  }
+
+  /** Resolves once everything submitted so far is flushed. */
+  async drain(): Promise<void> {
+    while (this.open || this.ready.length || this.flushing) {
+      this.seal()
+      await new Promise((r) => setImmediate(r))
+    }
+  }
+
+  private seal(): void {
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = null
+    }
+    if (this.open) {
+      this.ready.push(this.open)
+      this.open = null
+    }
+    this.pump()
+  }
+
+  private pump(): void {
+    if (this.flushing) return
+    const batch = this.ready.shift()
+    if (!batch) return
+    this.flushing = true
+    this.flush(batch.rows, batch.waiters.length).then(
+      () => batch.waiters.forEach((w) => w.resolve()),
+      (err) => batch.waiters.forEach((w) => w.reject(err)),
+    ).finally(() => {
+      this.flushing = false
+      // What gathered during the flush goes now rather than waiting for its timer.
+      if (!this.ready.length && this.open) this.seal()
+      else this.pump()
+    })
+  }
+}

@@ -1,0 +1,11 @@
+import type { Store } from './store.js'
+
+/**
+ * User-level pseudonymous data lives `months` months (EOSC_AM_USER_RETENTION_MONTHS); the
+ * aggregates stay. Applied at every start so a changed setting takes effect.
+ */
+export async function applyRetention(store: Store, months: number): Promise<void> {
+  const n = Math.trunc(months)
+  await store.command(`ALTER TABLE usage_monthly_users MODIFY TTL month + INTERVAL ${n} MONTH`)
+  await store.command(`ALTER TABLE usage_records MODIFY COLUMN user_id String TTL toDateTime(at) + INTERVAL ${n} MONTH`)
+}
