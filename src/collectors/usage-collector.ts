@@ -2,7 +2,8 @@ import type { Pseudonymiser } from '../privacy/pseudonymiser.js'
 import type { MetricCatalog } from '../catalog/metric-catalog.js'
 import { collect, issueMessages, type Outcome, type Rejection } from './collect.js'
 import type { ParsedBody } from './ingest-body.js'
-import { parseRfc3339, toClickHouseTime } from './rfc3339.js'
+import { parseRfc3339 } from './rfc3339.js'
+import { fastUsageRecord } from './usage-record.fast-check.js'
 import { UsageRecordInput, type UsageRow } from './usage-record.schema.js'
 import type { VersionClock } from './version-clock.js'
 
@@ -23,15 +24,21 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
   await deps.catalog.ensureFresh(metricIdsOf(body))
   const version = deps.clock.next()
   return collect(body, (value): Outcome<UsageRow> => {
-    const parsed = UsageRecordInput.safeParse(value)
-    if (!parsed.success) return { ok: false, errors: issueMessages(parsed.error) }
-    const r = parsed.data
+    let r = fastUsageRecord(value)
+    if (!r) {
+      const parsed = UsageRecordInput.safeParse(value)
+      if (!parsed.success) return { ok: false, errors: issueMessages(parsed.error) }
+      r = parsed.data
+    }
     const errors: string[] = []
+    const start = parseRfc3339(r.start)
+    const end = parseRfc3339(r.end)
+    if (start === null) errors.push(`start: ${BAD_TIME}`)
+    if (end === null) errors.push(`end: ${BAD_TIME}`)
+    if (start !== null && end !== null && start > end) errors.push('start: must not be after end')
     if (scope !== '*' && !scope.has(r.provider)) errors.push(`provider: this token may not write provider '${r.provider}'`)
     if (!deps.catalog.get(r.metric)) errors.push(`metric: '${r.metric}' is not a registered metric definition`)
-    if (errors.length) return { ok: false, errors }
-    const start = parseRfc3339(r.start) as number
-    const end = parseRfc3339(r.end) as number
+    if (errors.length || start === null || end === null) return { ok: false, errors }
     return {
       ok: true,
       row: {
@@ -40,9 +47,10 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
         resource: r.resource,
         metric: r.metric,
         value: r.value,
-        start: toClickHouseTime(start),
-        end: toClickHouseTime(end),
-        at: toClickHouseTime(end > start ? end - 1 : end),
+        start,
+        end,
+        // Accounted just before `end`: a day-long record ending at midnight belongs to that day.
+        at: end > start ? end - 1 : end,
         user_id: r.user === undefined ? '' : deps.pseudonymiser.pseudonymise(r.user),
         user_group: r.group ?? '',
         order_ref: r.order ?? '',
@@ -52,6 +60,8 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
     }
   })
 }
+
+const BAD_TIME = 'must be an RFC 3339 timestamp with a real date, e.g. 2026-01-31T12:00:00Z'
 
 function metricIdsOf(body: ParsedBody): Set<string> {
   const ids = new Set<string>()

@@ -21,7 +21,11 @@ export interface KindWriter {
   decode(value: unknown): { ok: true; row: Record<string, unknown> } | { ok: false; reason: string }
   /** The partition key (Kafka): rows with the same key stay ordered. */
   key(row: Record<string, unknown>): string
-  write(rows: readonly Record<string, unknown>[], opts: { dedupToken: string }): Promise<void>
+  /**
+   * `dedupToken` (Kafka: topic:partition:offsets) makes ClickHouse drop a retried identical batch.
+   * The direct bus passes none: it never re-sends a batch, and the token doubles insert cost.
+   */
+  write(rows: readonly Record<string, unknown>[], opts: { dedupToken?: string }): Promise<void>
 }
 
 export type KindWriters = Partial<Record<RecordKind, KindWriter>>

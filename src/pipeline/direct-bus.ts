@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Metrics } from '../platform/metrics.js'
 import type { Store } from '../platform/clickhouse/store.js'
 import type { Bus, KindWriters, RecordKind } from './bus.js'
@@ -17,7 +16,7 @@ export function createDirectBus(deps: { store: Store; writers: KindWriters; limi
       if (!writer) throw new Error(`no writer for record kind ${kind}`)
       gc = new GroupCommit(async (rows, requests) => {
         deps.metrics.groupCommitRequests.observe({ kind }, requests)
-        await writer.write(rows, { dedupToken: `direct:${randomUUID()}` })
+        await writer.write(rows, {})
       }, deps.limits)
       commits.set(kind, gc)
     }

@@ -18,12 +18,11 @@ export class Pseudonymiser {
   }
 
   pseudonymise(userId: string): string {
-    const canonical = canonicalUserId(userId)
-    let p = this.cache.get(canonical)
+    let p = this.cache.get(userId)
     if (p === undefined) {
-      p = 'u_' + createHmac('sha256', this.key).update(canonical).digest('base64url')
+      p = 'u_' + createHmac('sha256', this.key).update(canonicalUserId(userId)).digest('base64url')
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
-      this.cache.set(canonical, p)
+      this.cache.set(userId, p)
     }
     return p
   }

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { once } from 'node:events'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { createClickHouseClient } from '../src/platform/clickhouse/client.js'
+import { migrate } from '../src/platform/clickhouse/migrate.js'
+import { Store } from '../src/platform/clickhouse/store.js'
+import { api, fmt, sampleRss, startServer, writeResult } from './support.js'
+import { asIngestRow, usageRecords } from './usage-data.js'
+
+/**
+ * Usage ingest, embedded (DESIGN §4): N records over HTTP NDJSON (4 clients, 5,000 per request)
+ * until all are queryable, against the engine's own `INSERT … SELECT FROM file()` of the same
+ * records into the same tables, in the same run.
+ */
+const TOTAL = Number(process.env.BENCH_RECORDS ?? 1_000_000)
+const PER_REQUEST = 5000
+const CLIENTS = 4
+
+export async function ingestBench(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'eosc-am-bench-'))
+  try {
+    const raw = await rawInsertRate(work)
+    const http = await httpIngestRate(work)
+    const ratio = http.rate / raw.rate
+    console.log(`usage ingest, embedded: HTTP ${fmt(http.rate)} rec/s vs raw engine ${fmt(raw.rate)} rec/s → ${ratio.toFixed(3)}× (target ≥ 0.35×, aim 0.5×); server peak RSS ${(http.peakRss / 2 ** 20).toFixed(0)} MiB (limit 1536)`)
+    writeResult('ingest-embedded', {
+      records: TOTAL,
+      clients: CLIENTS,
+      per_request: PER_REQUEST,
+      raw_records_per_s: Math.round(raw.rate),
+      http_records_per_s: Math.round(http.rate),
+      ratio: Number(ratio.toFixed(3)),
+      target_ratio: 0.35,
+      server_peak_rss_mib: Math.round(http.peakRss / 2 ** 20),
+      rss_limit_mib: 1536,
+    })
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+async function rawInsertRate(work: string): Promise<{ rate: number }> {
+  const file = join(work, 'records.ndjson')
+  const out = createWriteStream(file)
+  const key = randomBytes(32)
+  for (const r of usageRecords({ count: TOTAL })) {
+    if (!out.write(JSON.stringify(asIngestRow(r, key, 1)) + '\n')) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+  const store = new Store(createClickHouseClient({ kind: 'embedded', path: join(work, 'raw') }), 'embedded')
+  await migrate(store)
+  const t0 = performance.now()
+  await store.command(`INSERT INTO usage_ingest SELECT * FROM file({file:String}, 'JSONEachRow')`, { file })
+  const seconds = (performance.now() - t0) / 1000
+  const [row] = await store.query('SELECT count() AS n FROM usage_records', {}, z.object({ n: z.coerce.number() }))
+  await store.close()
+  if (row?.n !== TOTAL) throw new Error(`raw insert stored ${row?.n} of ${TOTAL}`)
+  console.log(`raw engine insert: ${fmt(TOTAL)} records in ${seconds.toFixed(2)} s`)
+  return { rate: TOTAL / seconds }
+}
+
+async function httpIngestRate(work: string): Promise<{ rate: number; peakRss: number }> {
+  const server = await startServer(join(work, 'http'))
+  try {
+    await api(server.url, '/v1/metric-definitions/cpu_hours', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ unit: 'h', aggregation: 'sum' }),
+    })
+    const bodies: string[] = []
+    const gen = usageRecords({ count: TOTAL })
+    for (let i = 0; i < TOTAL / PER_REQUEST; i++) {
+      const lines: string[] = []
+      for (let j = 0; j < PER_REQUEST; j++) lines.push(JSON.stringify(gen.next().value))
+      bodies.push(lines.join('\n'))
+    }
+    const rss = sampleRss(server.child.pid!)
+    let next = 0
+    let done = 0
+    const t0 = performance.now()
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let i = next++; i < bodies.length; i = next++) {
+          const res = await api(server.url, '/v1/usage-records', { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: bodies[i] })
+          const body = (await res.json()) as { accepted: number }
+          if (res.status !== 202 || body.accepted !== PER_REQUEST) throw new Error(`request ${i}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`)
+          done += PER_REQUEST
+          if (done % 100_000 === 0) process.stdout.write(`  ${fmt(done)} records\r`)
+        }
+      }),
+    )
+    const res = await api(server.url, '/v1/usage?from=2026-01&to=2026-12&granularity=total')
+    const seconds = (performance.now() - t0) / 1000
+    const peakRss = rss.stop()
+    const report = (await res.json()) as { rows: { records: number }[] }
+    const queryable = report.rows.reduce((s, r) => s + r.records, 0)
+    if (queryable !== TOTAL) throw new Error(`only ${queryable} of ${TOTAL} records queryable`)
+    console.log(`HTTP ingest: ${fmt(TOTAL)} records in ${seconds.toFixed(2)} s (all queryable)`)
+    return { rate: TOTAL / seconds, peakRss }
+  } finally {
+    await server.stop()
+  }
+}
