@@ -1,8 +1,10 @@
 import { ingestBench } from './ingest.bench.js'
+import { usageReportBench } from './usage-report.bench.js'
 
 /** `npm run bench [name...]`: runs the named benchmarks (default all), results in bench/results/. */
 const benches: Record<string, () => Promise<void>> = {
   ingest: ingestBench,
+  'usage-report': usageReportBench,
 }
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches)

@@ -19,7 +19,12 @@ CREATE TABLE IF NOT EXISTS usage_ingest (
   order_ref String,
   installation String,
   version UInt64,
-  sign Int8
+  sign Int8,
+  -- 1 when the record's metric (or the metric of the version it replaces) is a level metric.
+  track_level UInt8 DEFAULT 0,
+  -- On a -1 row: 1 when the replacement moves this user out of its cell-month, so the cell's
+  -- distinct-user set can no longer be read from usage_monthly_uniq.
+  users_dirty UInt8 DEFAULT 0
 ) ENGINE = Null;
 
 -- `at` is the instant a record is accounted at: just before `end` (a day-long record ending at
@@ -45,6 +50,16 @@ SETTINGS non_replicated_deduplication_window = 10000;
 CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_records TO usage_records AS
 SELECT provider, record_id, resource, metric, value, start, end, at, user_id, user_group, order_ref, installation, version
 FROM usage_ingest WHERE sign = 1;
+
+-- The deduplicated records of level metrics (max/avg/last) alone, so level reports never scan the
+-- whole raw table. A record that stops being a level record gets a tombstone version here.
+CREATE TABLE IF NOT EXISTS usage_levels AS usage_records
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (provider, record_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_levels TO usage_levels AS
+SELECT provider, record_id, resource, metric, value, start, end, at, user_id, user_group, order_ref, installation, version
+FROM usage_ingest WHERE sign = 1 AND track_level = 1;
 
 CREATE TABLE IF NOT EXISTS usage_daily (
   provider LowCardinality(String),
@@ -106,3 +121,60 @@ CREATE TABLE IF NOT EXISTS api_tokens (
   version UInt64
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY token_hash;
+
+-- Monthly sums: what whole-month reports read (a few rows per cell and month).
+CREATE TABLE IF NOT EXISTS usage_monthly (
+  provider LowCardinality(String),
+  resource LowCardinality(String),
+  metric LowCardinality(String),
+  user_group LowCardinality(String),
+  order_ref String,
+  installation LowCardinality(String),
+  month Date,
+  value Decimal(38, 9),
+  records Int64
+) ENGINE = SummingMergeTree((value, records))
+ORDER BY (metric, month, provider, resource, user_group, order_ref, installation)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_monthly TO usage_monthly AS
+SELECT provider, resource, metric, user_group, order_ref, installation, toStartOfMonth(at) AS month,
+       toDecimal128(value, 9) * sign AS value, toInt64(sign) AS records
+FROM usage_ingest;
+
+-- Distinct-user sets per cell and month (sets of 128-bit hashes of pseudonyms). Sets cannot
+-- forget a member, so a replacement that moves a user out of a cell marks the cell dirty
+-- (usage_users_dirty) and reports count that cell from usage_monthly_users instead.
+CREATE TABLE IF NOT EXISTS usage_monthly_uniq (
+  provider LowCardinality(String),
+  resource LowCardinality(String),
+  metric LowCardinality(String),
+  user_group LowCardinality(String),
+  order_ref String,
+  installation LowCardinality(String),
+  month Date,
+  users AggregateFunction(uniqExact, String)
+) ENGINE = AggregatingMergeTree
+ORDER BY (metric, month, provider, resource, user_group, order_ref, installation)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_monthly_uniq TO usage_monthly_uniq AS
+SELECT provider, resource, metric, user_group, order_ref, installation, toStartOfMonth(at) AS month,
+       uniqExactState(user_id) AS users
+FROM usage_ingest WHERE sign = 1 AND user_id != ''
+GROUP BY provider, resource, metric, user_group, order_ref, installation, month;
+
+CREATE TABLE IF NOT EXISTS usage_users_dirty (
+  provider LowCardinality(String),
+  resource LowCardinality(String),
+  metric LowCardinality(String),
+  user_group LowCardinality(String),
+  order_ref String,
+  installation LowCardinality(String),
+  month Date
+) ENGINE = ReplacingMergeTree
+ORDER BY (metric, month, provider, resource, user_group, order_ref, installation);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_users_dirty TO usage_users_dirty AS
+SELECT provider, resource, metric, user_group, order_ref, installation, toStartOfMonth(at) AS month
+FROM usage_ingest WHERE sign = -1 AND users_dirty = 1;

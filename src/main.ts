@@ -39,7 +39,7 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
   const tokens = new TokenStore(store, config.adminToken)
   const catalog = new MetricCatalog(store)
   await catalog.load()
-  const writers: KindWriters = { usage: createUsageWriter({ store, metrics }) }
+  const writers: KindWriters = { usage: createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum' }) }
   const bus = createDirectBus({ store, writers, limits: config.groupCommit, metrics })
   const app = await buildApp({ config, logger, store, bus, tokens, catalog, pseudonymiser, clock: new VersionClock(), metrics })
   return {

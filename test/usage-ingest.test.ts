@@ -152,6 +152,15 @@ describe('idempotency', () => {
     }
   })
 
+  it('forgets a user whose only record is corrected to another user, in every distinct-user count', async () => {
+    await post([usageRecord({ record_id: 'who-1', resource: 'who-res', user: 'carol@egi.eu' })])
+    await post([usageRecord({ record_id: 'who-1', resource: 'who-res', user: 'dave@egi.eu' })])
+    for (const q of ['granularity=month&from=2026-01&to=2026-01', 'granularity=year&from=2026-01&to=2026-12', 'granularity=day&from=2026-01-10&to=2026-01-10']) {
+      const res = await t.request({ method: 'GET', url: `/v1/usage?${q}&resource=who-res&group_by=resource`, token: egi })
+      expect({ q, rows: res.body.rows.map((r: any) => [r.records, r.users]) }).toEqual({ q, rows: [[1, 1]] })
+    }
+  })
+
   it('keeps the same record in one request once, the last one winning', async () => {
     await post([usageRecord({ record_id: 'twice', resource: 'twice-res', value: 1 }), usageRecord({ record_id: 'twice', resource: 'twice-res', value: 5 })])
     const res = await t.request({ method: 'GET', url: '/v1/usage?from=2026-01&to=2026-12&granularity=total&resource=twice-res', token: egi })

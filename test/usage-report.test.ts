@@ -154,3 +154,22 @@ describe('level metrics', () => {
     expect(days.body.rows.map((r: any) => [r.period, r.value, r.unit])).toEqual([['2026-05-01', 150, 'GB'], ['2026-05-02', 370, 'GB']])
   })
 })
+
+describe('changing metrics', () => {
+  it('drops a level record from level reports when it is replaced under an additive metric', async () => {
+    const rec = (metric: string, value: number) => usageRecord({ provider: 'prov-a', record_id: 'switch-1', resource: 'switch-res', metric, value, start: '2026-07-01T00:00:00Z', end: '2026-07-01T01:00:00Z' })
+    await t.request({ method: 'POST', url: '/v1/usage-records', body: rec('storage_gb', 40), token: provA })
+    await t.request({ method: 'POST', url: '/v1/usage-records', body: rec('cpu_hours', 3), token: provA })
+    const res = await get('/v1/usage?from=2026-07&to=2026-07&resource=switch-res', provA)
+    expect(res.body.rows.map((r: any) => [r.metric, r.value, r.records])).toEqual([['cpu_hours', 3, 1]])
+  })
+
+  it('reports earlier records by the new aggregation when a metric becomes a level', async () => {
+    await t.metric('tape_tb', 'sum', 'TB')
+    const snap = (day: number, value: number) => usageRecord({ provider: 'prov-a', record_id: `tape-${day}`, resource: 'tape-res', metric: 'tape_tb', value, start: `2026-08-0${day}T00:00:00Z`, end: `2026-08-0${day}T12:00:00Z` })
+    await t.request({ method: 'POST', url: '/v1/usage-records', body: [snap(1, 5), snap(2, 8)], token: provA })
+    expect((await get('/v1/usage?from=2026-08&to=2026-08&metric=tape_tb', provA)).body.rows).toMatchObject([{ value: 13 }])
+    await t.metric('tape_tb', 'max', 'TB')
+    expect((await get('/v1/usage?from=2026-08&to=2026-08&metric=tape_tb', provA)).body.rows).toMatchObject([{ value: 8, records: 2 }])
+  })
+})

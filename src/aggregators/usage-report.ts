@@ -21,79 +21,98 @@ const UsersRow = z.object({ period: z.string(), metric: z.string(), users: num }
 /**
  * Usage per period × dimensions × metric with distinct pseudonymous users.
  *
- * Additive (`sum`) metrics over whole months read the pre-aggregates (usage_daily and
- * usage_monthly_users), so a monthly report never rescans raw records. Level metrics
- * (max/avg/last) and day-aligned ranges read the deduplicated raw table. Both paths give the
- * same numbers (sums are Decimal(38,9)).
+ * Additive (`sum`) metrics over whole months read the monthly pre-aggregates: sums
+ * (usage_monthly) and distinct-user sets (usage_monthly_uniq, with cells made dirty by a
+ * replacement recounted from usage_monthly_users). A monthly report never rescans raw records.
+ * Day-aligned ranges read usage_daily for values and the raw table for day-level distinct users. Level metrics (max/avg/last)
+ * read usage_levels, the deduplicated records of level metrics alone. Sums are Decimal(38,9), so
+ * every path gives the same exact numbers.
  */
 export async function usageReport(store: Store, catalog: MetricCatalog, q: UsageQuery, scope: readonly string[] | '*'): Promise<UsageCell[]> {
-  const aggs = catalog.list()
-  const sumMetrics = aggs.filter((m) => m.aggregation === 'sum').map((m) => m.id)
-  const monthAligned = q.from.endsWith('-01') && q.to.endsWith('-01') && q.granularity !== 'day'
+  const defs = catalog.list()
+  const levels = defs.filter((m) => m.aggregation !== 'sum')
+  const wholeMonths = q.from.endsWith('-01') && q.to.endsWith('-01') && q.granularity !== 'day'
   const where = filterSql(q, scope)
-  const base: Params = {
+  const p: Params = {
     ...where.params,
     from: q.from,
     to: q.to,
     total: `${q.from}/${q.to}`,
-    sum_metrics: sumMetrics,
-    agg_ids: aggs.map((m) => m.id),
-    agg_kinds: aggs.map((m) => m.aggregation),
+    level_ids: levels.map((m) => m.id),
+    level_kinds: levels.map((m) => m.aggregation),
   }
-  const dims = q.groupBy.map((d) => `${COLUMN[d]} AS \`${d}\``)
-  const dimKeys = q.groupBy.map((d) => `\`${d}\``)
-  const outer = ['period', ...dimKeys, 'metric'].join(', ')
+  const dims = [...q.groupBy.map((d) => `${COLUMN[d]} AS \`${d}\``), ''].join(', ')
+  const outer = ['period', ...q.groupBy.map((d) => `\`${d}\``), 'metric'].join(', ')
+  const inRange = `at >= toDateTime64({from:Date}, 3, 'UTC') AND at < toDateTime64({to:Date}, 3, 'UTC')`
 
-  const rows: UsageCell[] = []
-  const rawOnly = monthAligned ? 'AND metric NOT IN {sum_metrics:Array(String)}' : ''
-  const raw = await store.query(
-    `SELECT period, ${[...dimKeys, ''].join(', ')} metric,
-            toFloat64(sum(sv)) AS value, sum(n) AS records, uniqExactMerge(us) AS users
-     FROM (
-       SELECT ${periodExpr(q.granularity, 'at')} AS period, ${[...dims, ''].join(', ')} metric,
-              transform(metric, {agg_ids:Array(String)}, {agg_kinds:Array(String)}, 'sum') AS agg,
-              multiIf(agg = 'max', toDecimal128(max(value), 9), agg = 'avg', toDecimal128(avg(value), 9),
-                      agg = 'last', toDecimal128(argMax(value, end), 9), sum(toDecimal128(value, 9))) AS sv,
-              count() AS n,
-              uniqExactStateIf(user_id, user_id != '') AS us
-       FROM usage_records FINAL
-       WHERE at >= toDateTime64({from:Date}, 3, 'UTC') AND at < toDateTime64({to:Date}, 3, 'UTC') ${where.sql} ${rawOnly}
-       GROUP BY period, ${COLUMN_SERIES}, metric
-     )
-     GROUP BY ${outer}
-     ORDER BY ${outer}`,
-    base,
-    Row.extend({ users: num }),
-  )
-  for (const r of raw) rows.push(toCell(r, q.groupBy, catalog, r.users))
+  const cell = 'metric, month, provider, resource, user_group, order_ref, installation'
+  const monthRange = 'month >= {from:Date} AND month < {to:Date}'
+  const dirty = `(${cell}) IN (SELECT ${cell} FROM usage_users_dirty WHERE ${monthRange})`
+  const [sums, sumUsers, levelRows] = await Promise.all([
+    store.query(
+      wholeMonths
+        ? `SELECT ${periodExpr(q.granularity, 'month')} AS period, ${dims} metric, toFloat64(sum(value)) AS value, sum(records) AS records
+           FROM usage_monthly
+           WHERE ${monthRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql}
+           GROUP BY ${outer} HAVING records != 0`
+        : `SELECT ${periodExpr(q.granularity, 'day')} AS period, ${dims} metric, toFloat64(sum(value)) AS value, sum(records) AS records
+           FROM usage_daily
+           WHERE day >= {from:Date} AND day < {to:Date} AND metric NOT IN {level_ids:Array(String)} ${where.sql}
+           GROUP BY ${outer} HAVING records != 0`,
+      p,
+      Row,
+    ),
+    wholeMonths
+      ? // Clean cells merge their stored user sets; dirty ones rebuild theirs from the signed per-user counts.
+        store.query(
+          `SELECT ${outer}, uniqExactMerge(u) AS users FROM (
+             SELECT ${periodExpr(q.granularity, 'month')} AS period, ${dims} metric, users AS u
+             FROM usage_monthly_uniq
+             WHERE ${monthRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql} AND NOT ${dirty}
+             UNION ALL
+             SELECT period, ${q.groupBy.map((d) => `\`${d}\``).concat('').join(', ')} metric, uniqExactState(user_id) AS u FROM (
+               SELECT ${periodExpr(q.granularity, 'month')} AS period, ${dims} metric, user_id, sum(records) AS r
+               FROM usage_monthly_users
+               WHERE ${monthRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql} AND ${dirty}
+               GROUP BY ${outer}, user_id HAVING r > 0)
+             GROUP BY ${outer})
+           GROUP BY ${outer}`,
+          p,
+          UsersRow,
+        )
+      : store.query(
+          `SELECT ${periodExpr(q.granularity, 'at')} AS period, ${dims} metric, uniqExact(user_id) AS users
+           FROM usage_records FINAL
+           WHERE ${inRange} AND metric NOT IN {level_ids:Array(String)} AND user_id != '' ${where.sql}
+           GROUP BY ${outer}`,
+          p,
+          UsersRow,
+        ),
+    levels.length === 0
+      ? Promise.resolve([])
+      : store.query(
+          `SELECT ${outer}, toFloat64(sum(sv)) AS value, sum(n) AS records, uniqExactMerge(us) AS users
+           FROM (
+             SELECT ${periodExpr(q.granularity, 'at')} AS period, ${dims} metric,
+                    transform(metric, {level_ids:Array(String)}, {level_kinds:Array(String)}, 'max') AS agg,
+                    multiIf(agg = 'avg', toDecimal128(avg(value), 9), agg = 'last', toDecimal128(argMax(value, end), 9),
+                            toDecimal128(max(value), 9)) AS sv,
+                    count() AS n,
+                    uniqExactStateIf(user_id, user_id != '') AS us
+             FROM usage_levels FINAL
+             WHERE ${inRange} AND metric IN {level_ids:Array(String)} ${where.sql}
+             GROUP BY period, ${COLUMN_SERIES}, metric
+           )
+           GROUP BY ${outer}`,
+          p,
+          Row.extend({ users: num }),
+        ),
+  ])
 
-  if (monthAligned && sumMetrics.length) {
-    const [values, users] = await Promise.all([
-      store.query(
-        `SELECT ${periodExpr(q.granularity, 'day')} AS period, ${[...dims, ''].join(', ')} metric,
-                toFloat64(sum(value)) AS value, sum(records) AS records
-         FROM usage_daily
-         WHERE day >= {from:Date} AND day < {to:Date} AND metric IN {sum_metrics:Array(String)} ${where.sql}
-         GROUP BY ${outer} HAVING records != 0
-         ORDER BY ${outer}`,
-        base,
-        Row,
-      ),
-      store.query(
-        `SELECT ${outer}, count() AS users FROM (
-           SELECT ${periodExpr(q.granularity, 'month')} AS period, ${[...dims, ''].join(', ')} metric, user_id, sum(records) AS r
-           FROM usage_monthly_users
-           WHERE month >= {from:Date} AND month < {to:Date} AND metric IN {sum_metrics:Array(String)} ${where.sql}
-           GROUP BY ${outer}, user_id HAVING r > 0)
-         GROUP BY ${outer}`,
-        base,
-        UsersRow,
-      ),
-    ])
-    const usersByKey = new Map(users.map((u) => [cellKey(u, q.groupBy), u.users]))
-    for (const v of values) rows.push(toCell(v, q.groupBy, catalog, usersByKey.get(cellKey(v, q.groupBy)) ?? 0))
-  }
-  return rows.sort(compareCells(q.groupBy))
+  const usersByKey = new Map(sumUsers.map((u) => [cellKey(u, q.groupBy), u.users]))
+  const cells = sums.map((v) => toCell(v, q.groupBy, catalog, usersByKey.get(cellKey(v, q.groupBy)) ?? 0))
+  for (const r of levelRows) cells.push(toCell(r, q.groupBy, catalog, r.users))
+  return cells.sort(compareCells(q.groupBy))
 }
 
 /** A series is one provider/resource/metric/group/order/installation: levels combine within it first. */

@@ -51,7 +51,16 @@ export class MetricCatalog {
        VALUES ({id:String}, {unit:String}, {aggregation:String}, {description:String}, now64(3), {version:UInt64})`,
       { ...def, version: Date.now() * 1000 },
     )
+    const wasLevel = (this.byId.get(def.id)?.aggregation ?? 'sum') !== 'sum'
     this.byId.set(def.id, def)
+    if (def.aggregation !== 'sum' && !wasLevel) {
+      // Records pushed while the metric was additive are not in usage_levels yet.
+      await this.store.command(
+        `INSERT INTO usage_levels SELECT provider, record_id, resource, metric, value, start, end, at, user_id, user_group, order_ref, installation, version
+         FROM usage_records FINAL WHERE metric = {id:String}`,
+        { id: def.id },
+      )
+    }
     return { created }
   }
 }
