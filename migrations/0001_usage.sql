@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS usage_ingest (
   -- 1 when the record's metric (or the metric of the version it replaces) is a level metric.
   track_level UInt8 DEFAULT 0,
   -- On a -1 row: 1 when the replacement moves this user out of its cell-month, so the cell's
-  -- distinct-user set can no longer be read from usage_monthly_uniq.
+  -- distinct-user set in usage_monthly is no longer exact.
   users_dirty UInt8 DEFAULT 0
 ) ENGINE = Null;
 
@@ -81,26 +81,6 @@ SELECT provider, resource, metric, user_group, order_ref, installation, toDate(a
        toDecimal128(value, 9) * sign AS value, toInt64(sign) AS records
 FROM usage_ingest;
 
--- User-level pseudonymous rows: dropped after the retention period (TTL set from config at start).
-CREATE TABLE IF NOT EXISTS usage_monthly_users (
-  provider LowCardinality(String),
-  resource LowCardinality(String),
-  metric LowCardinality(String),
-  user_group LowCardinality(String),
-  order_ref String,
-  installation LowCardinality(String),
-  month Date,
-  user_id String,
-  records Int64
-) ENGINE = SummingMergeTree(records)
-ORDER BY (metric, month, provider, resource, user_group, order_ref, installation, user_id)
-SETTINGS non_replicated_deduplication_window = 10000;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_monthly_users TO usage_monthly_users AS
-SELECT provider, resource, metric, user_group, order_ref, installation, toStartOfMonth(at) AS month,
-       user_id, toInt64(sign) AS records
-FROM usage_ingest WHERE user_id != '';
-
 CREATE TABLE IF NOT EXISTS metric_definitions (
   id String,
   unit String,
@@ -122,7 +102,10 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY token_hash;
 
--- Monthly sums: what whole-month reports read (a few rows per cell and month).
+-- Monthly cells: what whole-month reports read (a few rows per cell and month) — signed sums and
+-- the distinct-user set (128-bit hashes of pseudonyms). A set cannot forget a member, so a
+-- replacement that moves a user out of a cell marks the cell-month dirty (usage_users_dirty) and
+-- reports recount that cell's users from the deduplicated raw records.
 CREATE TABLE IF NOT EXISTS usage_monthly (
   provider LowCardinality(String),
   resource LowCardinality(String),
@@ -131,37 +114,18 @@ CREATE TABLE IF NOT EXISTS usage_monthly (
   order_ref String,
   installation LowCardinality(String),
   month Date,
-  value Decimal(38, 9),
-  records Int64
-) ENGINE = SummingMergeTree((value, records))
-ORDER BY (metric, month, provider, resource, user_group, order_ref, installation)
-SETTINGS non_replicated_deduplication_window = 10000;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_monthly TO usage_monthly AS
-SELECT provider, resource, metric, user_group, order_ref, installation, toStartOfMonth(at) AS month,
-       toDecimal128(value, 9) * sign AS value, toInt64(sign) AS records
-FROM usage_ingest;
-
--- Distinct-user sets per cell and month (sets of 128-bit hashes of pseudonyms). Sets cannot
--- forget a member, so a replacement that moves a user out of a cell marks the cell dirty
--- (usage_users_dirty) and reports count that cell from usage_monthly_users instead.
-CREATE TABLE IF NOT EXISTS usage_monthly_uniq (
-  provider LowCardinality(String),
-  resource LowCardinality(String),
-  metric LowCardinality(String),
-  user_group LowCardinality(String),
-  order_ref String,
-  installation LowCardinality(String),
-  month Date,
+  value SimpleAggregateFunction(sum, Decimal(38, 9)),
+  records SimpleAggregateFunction(sum, Int64),
   users AggregateFunction(uniqExact, String)
 ) ENGINE = AggregatingMergeTree
 ORDER BY (metric, month, provider, resource, user_group, order_ref, installation)
 SETTINGS non_replicated_deduplication_window = 10000;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_monthly_uniq TO usage_monthly_uniq AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_ingest_to_monthly TO usage_monthly AS
 SELECT provider, resource, metric, user_group, order_ref, installation, toStartOfMonth(at) AS month,
-       uniqExactState(user_id) AS users
-FROM usage_ingest WHERE sign = 1 AND user_id != ''
+       sum(toDecimal128(value, 9) * sign) AS value, sum(toInt64(sign)) AS records,
+       uniqExactStateIf(user_id, sign = 1 AND user_id != '') AS users
+FROM usage_ingest
 GROUP BY provider, resource, metric, user_group, order_ref, installation, month;
 
 CREATE TABLE IF NOT EXISTS usage_users_dirty (

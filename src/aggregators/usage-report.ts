@@ -22,8 +22,8 @@ const UsersRow = z.object({ period: z.string(), metric: z.string(), users: num }
  * Usage per period × dimensions × metric with distinct pseudonymous users.
  *
  * Additive (`sum`) metrics over whole months read the monthly pre-aggregates: sums
- * (usage_monthly) and distinct-user sets (usage_monthly_uniq, with cells made dirty by a
- * replacement recounted from usage_monthly_users). A monthly report never rescans raw records.
+ * and distinct-user sets (usage_monthly, with cells made dirty by a
+ * replacement recounted from the raw records). A monthly report never rescans raw records.
  * Day-aligned ranges read usage_daily for values and the raw table for day-level distinct users. Level metrics (max/avg/last)
  * read usage_levels, the deduplicated records of level metrics alone. Sums are Decimal(38,9), so
  * every path gives the same exact numbers.
@@ -47,7 +47,20 @@ export async function usageReport(store: Store, catalog: MetricCatalog, q: Usage
 
   const cell = 'metric, month, provider, resource, user_group, order_ref, installation'
   const monthRange = 'month >= {from:Date} AND month < {to:Date}'
+  // Cells whose user set a replacement made inexact: usually none, so check before touching raw rows.
+  const dirtyProviders = wholeMonths
+    ? (await store.query(`SELECT DISTINCT provider FROM usage_users_dirty WHERE ${monthRange} ${where.sql}`, p, z.object({ provider: z.string() }))).map((r) => r.provider)
+    : []
+  p.dirty_providers = dirtyProviders
   const dirty = `(${cell}) IN (SELECT ${cell} FROM usage_users_dirty WHERE ${monthRange})`
+  const recountDirty = dirtyProviders.length
+    ? `UNION ALL
+       SELECT ${periodExpr(q.granularity, 'at')} AS period, ${dims} metric, uniqExactState(user_id) AS u
+       FROM usage_records FINAL
+       WHERE provider IN {dirty_providers:Array(String)} AND ${inRange} AND metric NOT IN {level_ids:Array(String)} AND user_id != '' ${where.sql}
+         AND (metric, toStartOfMonth(at), provider, resource, user_group, order_ref, installation) IN (SELECT ${cell} FROM usage_users_dirty WHERE ${monthRange})
+       GROUP BY ${outer}`
+    : ''
   const [sums, sumUsers, levelRows] = await Promise.all([
     store.query(
       wholeMonths
@@ -63,19 +76,13 @@ export async function usageReport(store: Store, catalog: MetricCatalog, q: Usage
       Row,
     ),
     wholeMonths
-      ? // Clean cells merge their stored user sets; dirty ones rebuild theirs from the signed per-user counts.
+      ? // Clean cells merge their stored user sets; the rare dirty ones recount from the raw records.
         store.query(
           `SELECT ${outer}, uniqExactMerge(u) AS users FROM (
              SELECT ${periodExpr(q.granularity, 'month')} AS period, ${dims} metric, users AS u
-             FROM usage_monthly_uniq
-             WHERE ${monthRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql} AND NOT ${dirty}
-             UNION ALL
-             SELECT period, ${q.groupBy.map((d) => `\`${d}\``).concat('').join(', ')} metric, uniqExactState(user_id) AS u FROM (
-               SELECT ${periodExpr(q.granularity, 'month')} AS period, ${dims} metric, user_id, sum(records) AS r
-               FROM usage_monthly_users
-               WHERE ${monthRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql} AND ${dirty}
-               GROUP BY ${outer}, user_id HAVING r > 0)
-             GROUP BY ${outer})
+             FROM usage_monthly
+             WHERE ${monthRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql} ${dirtyProviders.length ? `AND NOT ${dirty}` : ''}
+             ${recountDirty})
            GROUP BY ${outer}`,
           p,
           UsersRow,

@@ -6,7 +6,6 @@ import type { Store } from './store.js'
  */
 export async function applyRetention(store: Store, months: number): Promise<void> {
   const n = Math.trunc(months)
-  await store.command(`ALTER TABLE usage_monthly_users MODIFY TTL month + INTERVAL ${n} MONTH`)
   for (const table of ['usage_records', 'usage_levels']) {
     await store.command(`ALTER TABLE ${table} MODIFY COLUMN user_id String TTL toDateTime(at) + INTERVAL ${n} MONTH`)
   }
