@@ -161,6 +161,31 @@ describe('idempotency', () => {
     }
   })
 
+  it('stays exact when concurrent requests replace the same records (batches prepared while others insert)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(Array.from({ length: 50 }, (_, j) => usageRecord({ record_id: `race-${j}`, resource: 'race-res', value: i + 1, user: `u${i}@egi.eu` })))),
+    )
+    expect(results.every((r) => r.status === 202)).toBe(true)
+    const reads = await Promise.all(
+      ['granularity=month&from=2026-01&to=2026-01', 'granularity=day&from=2026-01-10&to=2026-01-10'].map((q) =>
+        t.request({ method: 'GET', url: `/v1/usage?${q}&resource=race-res`, token: egi }),
+      ),
+    )
+    for (const r of reads) {
+      expect(r.body.rows).toHaveLength(1)
+      const row = r.body.rows[0]
+      expect(row.records).toBe(50)
+      // One version per request: the request with the highest version wins all 50 keys, so the
+      // total is 50 × its value and its user is the only one left.
+      expect(row.value % 50).toBe(0)
+      expect(row.value).toBeGreaterThanOrEqual(50)
+      expect(row.value).toBeLessThanOrEqual(1000)
+      expect(row.users).toBe(1)
+    }
+    expect(reads[0]!.body.rows[0].value).toBe(reads[1]!.body.rows[0].value)
+    expect(reads[0]!.body.rows[0].users).toBe(reads[1]!.body.rows[0].users)
+  })
+
   it('keeps the same record in one request once, the last one winning', async () => {
     await post([usageRecord({ record_id: 'twice', resource: 'twice-res', value: 1 }), usageRecord({ record_id: 'twice', resource: 'twice-res', value: 5 })])
     const res = await t.request({ method: 'GET', url: '/v1/usage?from=2026-01&to=2026-12&granularity=total&resource=twice-res', token: egi })

@@ -17,7 +17,7 @@ export function createDirectBus(deps: { store: Store; writers: KindWriters; limi
       gc = new GroupCommit(async (rows, requests) => {
         deps.metrics.groupCommitRequests.observe({ kind }, requests)
         await writer.write(rows, {})
-      }, deps.limits)
+      }, { ...deps.limits, maxInFlight: 2 }) // one batch inserting while the next is prepared
       commits.set(kind, gc)
     }
     return gc

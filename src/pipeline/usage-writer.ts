@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { issueMessages } from '../collectors/collect.js'
 import { UsageRow } from '../collectors/usage-record.schema.js'
 import type { Store } from '../platform/clickhouse/store.js'
+import { InfraError } from '../platform/errors.js'
 import type { Metrics } from '../platform/metrics.js'
 import type { KindWriter } from './bus.js'
 
@@ -10,40 +11,83 @@ const Existing = UsageRow.extend({ version: z.coerce.number(), start: z.coerce.n
 /**
  * Writes usage rows so that re-sent records replace, never double count — in the raw table
  * (ReplacingMergeTree on (provider, record_id)) and in the pre-aggregates (signed rows). For each
- * batch it looks up the stored version of every key and emits it again with sign -1 next to the
- * new row; a row not newer than what is stored (a redelivery) is skipped entirely. Writes are
- * serialised so each lookup sees the batches before it.
+ * batch it finds the current version of every key and emits it again with sign -1 next to the new
+ * row; a row not newer than the current one (a redelivery) is skipped entirely.
+ *
+ * Two stages, so the engine inserts one batch while the next is prepared: `prepare` runs batches
+ * one at a time and takes a key's current version from a batch still being inserted when there is
+ * one, else from ClickHouse; `insert` writes batches in order. A batch prepared against a batch
+ * whose insert then failed fails too (retriable), since its −1 rows would refer to rows never stored.
  */
 export function createUsageWriter(deps: { store: Store; metrics: Metrics; isLevelMetric: (metric: string) => boolean }): KindWriter {
-  let tail: Promise<unknown> = Promise.resolve()
+  const inFlight = new Map<number, Map<string, UsageRow>>()
+  const failed = new Set<number>()
+  let nextId = 0
+  let prepareTail: Promise<unknown> = Promise.resolve()
+  let insertTail: Promise<unknown> = Promise.resolve()
 
-  async function writeBatch(rows: readonly UsageRow[], dedupToken: string | undefined): Promise<void> {
+  async function prepare(rows: readonly UsageRow[]): Promise<Prepared> {
+    const id = nextId++
+    const dependsOn = [...inFlight.keys()]
     const latest = new Map<string, UsageRow>()
     for (const r of rows) {
       const k = r.provider + '\u0000' + r.record_id
       const prev = latest.get(k)
       if (!prev || prev.version <= r.version) latest.set(k, r)
     }
+    const pendingOld = new Map<string, UsageRow>()
+    for (const batch of inFlight.values()) for (const [k, r] of batch) if (latest.has(k)) pendingOld.set(k, r)
+    inFlight.set(id, latest)
     // The lookup runs in the engine while the new rows are serialised here.
-    const pending = lookup(deps.store, [...latest.values()])
+    const lookedUp = lookup(deps.store, [...latest].filter(([k]) => !pendingOld.has(k)).map(([, r]) => r))
     const fresh = new Map<string, string>()
     for (const [k, row] of latest) fresh.set(k, withSign(row, 1, deps.isLevelMetric(row.metric)))
-    const stored = await pending
+    let stored: Map<string, UsageRow>
+    try {
+      stored = await lookedUp
+    } catch (err) {
+      settle(id, false)
+      throw err
+    }
     const lines: string[] = []
     for (const [k, line] of fresh) {
-      const old = stored.get(k)
-      if (old && old.version >= latest.get(k)!.version) continue
-      if (old) lines.push(withSign(old, -1, false, movesUser(old, latest.get(k)!)))
       const row = latest.get(k)!
+      const old = pendingOld.get(k) ?? stored.get(k)
+      if (old && old.version >= row.version) {
+        latest.delete(k)
+        continue
+      }
+      if (old) lines.push(withSign(old, -1, false, movesUser(old, row)))
       // A level record replaced by a non-level one must still reach usage_levels, to hide it there.
       const tombstone = old !== undefined && deps.isLevelMetric(old.metric) && !deps.isLevelMetric(row.metric)
       lines.push(tombstone ? withSign(row, 1, true) : line)
     }
-    if (!lines.length) return
-    const started = performance.now()
-    await deps.store.insertNdjson('usage_ingest', lines.join('\n'), dedupToken)
-    deps.metrics.insertSeconds.observe({ table: 'usage_ingest' }, (performance.now() - started) / 1000)
-    deps.metrics.insertRows.observe({ table: 'usage_ingest' }, lines.length)
+    return { id, lines, dependsOn }
+  }
+
+  async function insert(p: Prepared, dedupToken: string | undefined): Promise<void> {
+    try {
+      if (p.dependsOn.some((d) => failed.has(d))) {
+        throw new InfraError('STORE_UNAVAILABLE', 'an earlier insert this batch builds on failed', { retriable: true })
+      }
+      if (p.lines.length) {
+        const started = performance.now()
+      await deps.store.insertNdjson('usage_ingest', p.lines.join('\n'), dedupToken)
+      deps.metrics.insertSeconds.observe({ table: 'usage_ingest' }, (performance.now() - started) / 1000)
+        deps.metrics.insertRows.observe({ table: 'usage_ingest' }, p.lines.length)
+      }
+      settle(p.id, true)
+    } catch (err) {
+      settle(p.id, false)
+      throw err
+    }
+  }
+
+  function settle(id: number, ok: boolean): void {
+    if (!ok) failed.add(id)
+    inFlight.delete(id)
+    // No batch prepared from now on can depend on a finished one.
+    if (inFlight.size === 0) failed.clear()
   }
 
   return {
@@ -53,11 +97,20 @@ export function createUsageWriter(deps: { store: Store; metrics: Metrics; isLeve
     },
     key: (row) => String(row.provider),
     write(rows, { dedupToken }) {
-      const run = tail.then(() => writeBatch(rows as UsageRow[], dedupToken))
-      tail = run.catch(() => undefined)
-      return run
+      const prepared = prepareTail.then(() => prepare(rows as UsageRow[]))
+      prepareTail = prepared.catch(() => undefined)
+      const written = Promise.all([prepared, insertTail]).then(([p]) => insert(p, dedupToken))
+      insertTail = written.catch(() => undefined)
+      return written
     },
   }
+}
+
+interface Prepared {
+  id: number
+  lines: string[]
+  /** Batches that were still being inserted when this one was prepared. */
+  dependsOn: number[]
 }
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/
