@@ -23,7 +23,7 @@ export async function ingestBench(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'eosc-am-bench-'))
   try {
     const raw = await rawInsertRate(work)
-    const http = await httpIngestRate(work)
+    const http = await httpIngestRate(join(work, 'http'), TOTAL)
     const ratio = http.rate / raw.rate
     console.log(`usage ingest, embedded: HTTP ${fmt(http.rate)} rec/s vs raw engine ${fmt(raw.rate)} rec/s → ${ratio.toFixed(3)}× (target ≥ 0.35×, aim 0.5×); server peak RSS ${(http.peakRss / 2 ** 20).toFixed(0)} MiB (limit 1536)`)
     writeResult('ingest-embedded', {
@@ -42,11 +42,11 @@ export async function ingestBench(): Promise<void> {
   }
 }
 
-async function rawInsertRate(work: string): Promise<{ rate: number }> {
+export async function rawInsertRate(work: string, total = TOTAL): Promise<{ rate: number }> {
   const file = join(work, 'records.ndjson')
   const out = createWriteStream(file)
   const key = randomBytes(32)
-  for (const r of usageRecords({ count: TOTAL })) {
+  for (const r of usageRecords({ count: total })) {
     if (!out.write(JSON.stringify(asIngestRow(r, key, 1)) + '\n')) await once(out, 'drain')
   }
   out.end()
@@ -58,13 +58,14 @@ async function rawInsertRate(work: string): Promise<{ rate: number }> {
   const seconds = (performance.now() - t0) / 1000
   const [row] = await store.query('SELECT count() AS n FROM usage_records', {}, z.object({ n: z.coerce.number() }))
   await store.close()
-  if (row?.n !== TOTAL) throw new Error(`raw insert stored ${row?.n} of ${TOTAL}`)
-  console.log(`raw engine insert: ${fmt(TOTAL)} records in ${seconds.toFixed(2)} s`)
-  return { rate: TOTAL / seconds }
+  if (row?.n !== total) throw new Error(`raw insert stored ${row?.n} of ${total}`)
+  console.log(`raw engine insert: ${fmt(total)} records in ${seconds.toFixed(2)} s`)
+  return { rate: total / seconds }
 }
 
-async function httpIngestRate(work: string): Promise<{ rate: number; peakRss: number }> {
-  const server = await startServer(join(work, 'http'))
+/** Pushes `total` records over HTTP (CLIENTS × PER_REQUEST) and waits until all are queryable. */
+export async function httpIngestRate(dataDir: string, total: number, env: Record<string, string> = {}, providers = 20): Promise<{ rate: number; peakRss: number }> {
+  const server = await startServer(dataDir, env)
   try {
     await api(server.url, '/v1/metric-definitions/cpu_hours', {
       method: 'PUT',
@@ -72,8 +73,8 @@ async function httpIngestRate(work: string): Promise<{ rate: number; peakRss: nu
       body: JSON.stringify({ unit: 'h', aggregation: 'sum' }),
     })
     const bodies: string[] = []
-    const gen = usageRecords({ count: TOTAL })
-    for (let i = 0; i < TOTAL / PER_REQUEST; i++) {
+    const gen = usageRecords({ count: total, providers })
+    for (let i = 0; i < total / PER_REQUEST; i++) {
       const lines: string[] = []
       for (let j = 0; j < PER_REQUEST; j++) lines.push(JSON.stringify(gen.next().value))
       bodies.push(lines.join('\n'))
@@ -93,14 +94,20 @@ async function httpIngestRate(work: string): Promise<{ rate: number; peakRss: nu
         }
       }),
     )
-    const res = await api(server.url, '/v1/usage?from=2026-01&to=2026-12&granularity=total')
+    // 202 means durable (direct: in ClickHouse; Kafka: on the broker): wait until all are queryable.
+    let queryable = 0
+    const deadline = Date.now() + 180_000
+    while (queryable < total && Date.now() < deadline) {
+      const res = await api(server.url, '/v1/usage?from=2026-01&to=2026-12&granularity=total')
+      const report = (await res.json()) as { rows: { records: number }[] }
+      queryable = report.rows.reduce((s, r) => s + r.records, 0)
+      if (queryable < total) await new Promise((r) => setTimeout(r, 100))
+    }
     const seconds = (performance.now() - t0) / 1000
     const peakRss = rss.stop()
-    const report = (await res.json()) as { rows: { records: number }[] }
-    const queryable = report.rows.reduce((s, r) => s + r.records, 0)
-    if (queryable !== TOTAL) throw new Error(`only ${queryable} of ${TOTAL} records queryable`)
-    console.log(`HTTP ingest: ${fmt(TOTAL)} records in ${seconds.toFixed(2)} s (all queryable)`)
-    return { rate: TOTAL / seconds, peakRss }
+    if (queryable !== total) throw new Error(`only ${queryable} of ${total} records queryable`)
+    console.log(`HTTP ingest: ${fmt(total)} records in ${seconds.toFixed(2)} s (all queryable)`)
+    return { rate: total / seconds, peakRss }
   } finally {
     await server.stop()
   }

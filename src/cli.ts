@@ -3,17 +3,28 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { Role } from './auth/roles.js'
 import { TokenStore } from './auth/token-store.js'
-import { createEngine, openStore } from './main.js'
+import { ResourceAliases } from './catalog/resource-aliases.js'
+import { createResourceProviders } from './catalog/resource-providers.js'
+import { VersionClock } from './collectors/version-clock.js'
+import { createEngine, openStore, type Engine } from './main.js'
 import { ConfigError, loadConfig, type Config } from './platform/config.js'
 import { createLogger } from './platform/logging.js'
+import { createMetrics } from './platform/metrics.js'
+import { createOrderServices } from './orders/order-services.js'
+import { loadOrCreateKey, Pseudonymiser } from './privacy/pseudonymiser.js'
+import { availabilityReportCommand, REPORT_USAGE } from './reports/availability-report.command.js'
 
 const USAGE = `eosc-am — EOSC accounting and monitoring aggregation engine
 
 Usage:
-  eosc-am serve                         start the API (default: embedded ClickHouse in ./data)
+  eosc-am serve [--no-sink]             start the API (default: embedded ClickHouse in ./data); with
+                                        EOSC_AM_KAFKA_BROKERS also the Kafka sink, unless --no-sink
+  eosc-am sink                          run only the Kafka → ClickHouse sink (scale out: one per partition)
   eosc-am migrate                       apply database migrations and exit
   eosc-am token create --role ROLE [--provider ID ...] [--name NAME]
                                         create an API token (printed once)
+  eosc-am orders sync                   poll the Marketplace for order changes now (progress on stderr)
+${REPORT_USAGE}
 
 Configuration comes from EOSC_AM_* environment variables (see README).`
 
@@ -34,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
     case undefined:
-      return serve(config, logger)
+      return serve(config, logger, { runSink: !argv.includes('--no-sink') })
+    case 'sink':
+      return runSink(config, logger)
     case 'migrate': {
       const store = await openStore(config, logger)
       await store.close()
@@ -44,6 +57,12 @@ async function main(argv: string[]): Promise<number> {
     case 'token':
       if (sub !== 'create') break
       return createToken(config, logger, argv.slice(2))
+    case 'orders':
+      if (sub !== 'sync') break
+      return syncOrders(config, logger)
+    case 'report':
+      if (sub !== 'availability') break
+      return availabilityReportCommand(config, logger, argv.slice(2))
     case 'help':
     case '--help':
     case '-h':
@@ -54,8 +73,18 @@ async function main(argv: string[]): Promise<number> {
   return 2
 }
 
-async function serve(config: Config, logger: ReturnType<typeof createLogger>): Promise<number> {
-  const engine = await createEngine(config, logger)
+async function runSink(config: Config, logger: ReturnType<typeof createLogger>): Promise<number> {
+  if (!config.kafka) {
+    process.stderr.write('eosc-am sink needs EOSC_AM_KAFKA_BROKERS (without Kafka, serve writes directly)\n')
+    return 2
+  }
+  const engine = await createEngine(config, logger, { runSink: true })
+  logger.info({ brokers: config.kafka.brokers, groupId: config.kafka.groupId }, 'sink running')
+  return untilSignal(engine, logger)
+}
+
+async function serve(config: Config, logger: ReturnType<typeof createLogger>, options: { runSink: boolean }): Promise<number> {
+  const engine = await createEngine(config, logger, options)
   const tokens = new TokenStore(engine.store)
   if (!config.adminToken && !(await tokens.hasAdmin())) {
     const { token } = await tokens.create({ name: 'dev-admin', role: 'admin', providers: [] })
@@ -64,17 +93,23 @@ async function serve(config: Config, logger: ReturnType<typeof createLogger>): P
     )
   }
   await engine.app.listen({ host: config.host, port: config.port })
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'shutting down')
-    await engine.close()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  return new Promise(() => {})
+  return untilSignal(engine, logger)
+}
+
+/** Runs until SIGINT/SIGTERM, then closes the engine (flushing pending batches) and exits 0. */
+function untilSignal(engine: Engine, logger: ReturnType<typeof createLogger>): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false
+    const stop = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      logger.info({ signal }, 'shutting down')
+      await engine.close()
+      resolve(0)
+    }
+    process.on('SIGINT', () => void stop('SIGINT'))
+    process.on('SIGTERM', () => void stop('SIGTERM'))
+  })
 }
 
 async function createToken(config: Config, logger: ReturnType<typeof createLogger>, args: string[]): Promise<number> {
@@ -99,6 +134,42 @@ async function createToken(config: Config, logger: ReturnType<typeof createLogge
   process.stdout.write(`${created.token}\n`)
   process.stderr.write(`created ${role.data} token '${created.name}'${providers.length ? ` for ${providers.join(', ')}` : ''} (shown once)\n`)
   return 0
+}
+
+/** One poll of the Marketplace events, page by page; the cursor is shared with the server's polls. */
+async function syncOrders(config: Config, logger: ReturnType<typeof createLogger>): Promise<number> {
+  if (!config.marketplace) {
+    process.stderr.write('no Marketplace configured: set EOSC_AM_MARKETPLACE_URL and EOSC_AM_MARKETPLACE_OMS_ID\n')
+    return 2
+  }
+  const store = await openStore(config, logger)
+  const pseudonymiser = new Pseudonymiser(
+    loadOrCreateKey(config.pseudonymKey, config.dataDir, (path) => logger.warn({ path }, 'generated a new pseudonym key; back it up')),
+  )
+  const aliases = new ResourceAliases(store, new VersionClock())
+  const orders = createOrderServices({
+    config,
+    store,
+    pseudonymise: (id) => pseudonymiser.pseudonymise(id),
+    logger,
+    metrics: createMetrics(),
+    providers: createResourceProviders({ aliases }),
+    schedule: false,
+  })
+  try {
+    process.stderr.write(`polling ${config.marketplace.url} (OMS ${config.marketplace.omsId}) ...\n`)
+    const r = await orders.sync!.pollNow((p) =>
+      process.stderr.write(`  page stored: ${p.events} new events, ${p.orders} orders; cursor now ${p.cursor.timestamp}\n`),
+    )
+    process.stdout.write(`orders sync done: ${r.events} new events in ${r.pages} pages, ${r.orders} order states stored, ${r.skipped} events skipped\n`)
+    return 0
+  } catch (err) {
+    process.stderr.write(`orders sync failed: ${err instanceof Error ? err.message : String(err)}; pages already stored stay stored, the next sync resumes there\n`)
+    return 1
+  } finally {
+    await orders.close()
+    await store.close()
+  }
 }
 
 main(process.argv.slice(2)).then(

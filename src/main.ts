@@ -3,8 +3,10 @@ import type { Logger } from 'pino'
 import { buildApp } from './api/app.js'
 import { TokenStore } from './auth/token-store.js'
 import { MetricCatalog } from './catalog/metric-catalog.js'
+import { ResourceAliases } from './catalog/resource-aliases.js'
+import { createResourceProviders } from './catalog/resource-providers.js'
 import { VersionClock } from './collectors/version-clock.js'
-import { createDirectBus } from './pipeline/direct-bus.js'
+import { createPipeline } from './pipeline/bus-factory.js'
 import type { KindWriters } from './pipeline/bus.js'
 import { createUsageWriter } from './pipeline/usage-writer.js'
 import { createClickHouseClient } from './platform/clickhouse/client.js'
@@ -13,11 +15,15 @@ import { applyRetention } from './platform/clickhouse/retention.js'
 import { Store } from './platform/clickhouse/store.js'
 import type { Config } from './platform/config.js'
 import { createMetrics } from './platform/metrics.js'
+import { createMonitoring, type Monitoring } from './monitoring/monitoring.js'
 import { loadOrCreateKey, Pseudonymiser } from './privacy/pseudonymiser.js'
+import { createOrderServices, type OrderServices } from './orders/order-services.js'
 
 export interface Engine {
   app: FastifyInstance
   store: Store
+  orders: OrderServices
+  monitoring: Monitoring
   close(): Promise<void>
 }
 
@@ -30,7 +36,12 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
 }
 
 /** The composition root: builds every component once and wires them together. */
-export async function createEngine(config: Config, logger: Logger): Promise<Engine> {
+export interface EngineOptions {
+  /** Run the Kafka sink in this process (when Kafka is configured): `serve --no-sink` turns it off. */
+  runSink?: boolean
+}
+
+export async function createEngine(config: Config, logger: Logger, options: EngineOptions = {}): Promise<Engine> {
   const store = await openStore(config, logger)
   const metrics = createMetrics()
   const pseudonymiser = new Pseudonymiser(
@@ -39,15 +50,45 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
   const tokens = new TokenStore(store, config.adminToken)
   const catalog = new MetricCatalog(store)
   await catalog.load()
-  const writers: KindWriters = { usage: createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum' }) }
-  const bus = createDirectBus({ store, writers, limits: config.groupCommit, metrics })
-  const app = await buildApp({ config, logger, store, bus, tokens, catalog, pseudonymiser, clock: new VersionClock(), metrics })
+  const clock = new VersionClock()
+  const monitoring = await createMonitoring({ store, clock, logger, metrics, config: config.monitoring })
+  const writers: KindWriters = {
+    usage: createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum' }),
+    probe: monitoring.writers.probe,
+    downtime: monitoring.writers.downtime,
+  }
+  const { bus, sink } = createPipeline(config, { store, writers, metrics, logger, runSink: options.runSink ?? true })
+  const aliases = new ResourceAliases(store, clock)
+  await aliases.load()
+  // Starts the scheduled Marketplace poll when one is configured; stopped by close().
+  const orders = createOrderServices({
+    config,
+    store,
+    pseudonymise: (id) => pseudonymiser.pseudonymise(id),
+    logger,
+    metrics,
+    // A resource's provider: the topology first, else the one declared with its aliases.
+    providers: createResourceProviders({ aliases, topology: monitoring.topology }),
+    schedule: true,
+  })
+  const app = await buildApp({ config, logger, store, bus, tokens, catalog, pseudonymiser, clock, metrics, aliases, orders, monitoring }).catch(async (err: unknown) => {
+    await orders.close()
+    throw err
+  })
+  await sink?.start()
+  // Background recompute, prober and monthly reports; stopped by close() before the bus.
+  monitoring.start(bus)
   return {
     app,
     store,
+    orders,
+    monitoring,
     async close() {
       await app.close()
+      await monitoring.close()
+      await orders.close()
       await bus.close()
+      await sink?.stop()
       await store.close()
     },
   }

@@ -4,8 +4,20 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { ApiDeps } from './deps.js'
 import { installErrorHandler } from './error-handler.js'
+import { argoCompatRoutes } from './routes/argo-compat.routes.js'
+import { availabilityReportRoutes } from './routes/availability-report.routes.js'
+import { availabilityRoutes } from './routes/availability.routes.js'
+import { downtimeRoutes } from './routes/downtimes.routes.js'
+import { probeResultRoutes } from './routes/probe-results.routes.js'
+import { slaReportRoutes } from './routes/sla-reports.routes.js'
+import { statusRoutes } from './routes/status.routes.js'
+import { topologyRoutes } from './routes/topology.routes.js'
 import { healthRoutes } from './routes/health.routes.js'
 import { metricDefinitionRoutes } from './routes/metric-definitions.routes.js'
+import { orderStatsRoutes } from './routes/order-stats.routes.js'
+import { orderTriggerRoutes } from './routes/order-trigger.routes.js'
+import { orderRoutes } from './routes/orders.routes.js'
+import { resourceAliasRoutes } from './routes/resource-aliases.routes.js'
 import { tokenRoutes } from './routes/tokens.routes.js'
 import { usageRecordRoutes } from './routes/usage-records.routes.js'
 import { usageRoutes } from './routes/usage.routes.js'
@@ -43,5 +55,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes(deps))
   await app.register(usageRecordRoutes(deps))
   await app.register(usageRoutes(deps))
+  await app.register(orderTriggerRoutes(deps))
+  await app.register(orderStatsRoutes(deps))
+  await app.register(orderRoutes(deps))
+  await app.register(resourceAliasRoutes(deps))
+  await app.register(topologyRoutes(deps))
+  await app.register(slaReportRoutes(deps))
+  await app.register(probeResultRoutes(deps))
+  await app.register(downtimeRoutes(deps))
+  await app.register(availabilityRoutes(deps))
+  await app.register(statusRoutes(deps))
+  await app.register(argoCompatRoutes(deps))
+  await app.register(availabilityReportRoutes(deps))
   return app
 }

@@ -1,11 +1,14 @@
 import type { Logger } from 'pino'
 import type { TokenStore } from '../auth/token-store.js'
 import type { MetricCatalog } from '../catalog/metric-catalog.js'
+import type { ResourceAliases } from '../catalog/resource-aliases.js'
 import type { VersionClock } from '../collectors/version-clock.js'
 import type { Bus } from '../pipeline/bus.js'
 import type { Store } from '../platform/clickhouse/store.js'
 import type { Config } from '../platform/config.js'
 import type { Metrics } from '../platform/metrics.js'
+import type { Monitoring } from '../monitoring/monitoring.js'
+import type { OrderServices } from '../orders/order-services.js'
 import type { Pseudonymiser } from '../privacy/pseudonymiser.js'
 
 /** Everything the API needs, built once by the composition root (src/main.ts) or a test. */
@@ -19,4 +22,7 @@ export interface ApiDeps {
   pseudonymiser: Pseudonymiser
   clock: VersionClock
   metrics: Metrics
+  aliases: ResourceAliases
+  orders: OrderServices
+  monitoring: Monitoring
 }

@@ -1,4 +1,5 @@
 import type { Pseudonymiser } from '../privacy/pseudonymiser.js'
+import type { ResourceAliases } from '../catalog/resource-aliases.js'
 import type { MetricCatalog } from '../catalog/metric-catalog.js'
 import { collect, issueMessages, type Outcome, type Rejection } from './collect.js'
 import type { ParsedBody } from './ingest-body.js'
@@ -11,6 +12,8 @@ export interface UsageCollectorDeps {
   catalog: MetricCatalog
   pseudonymiser: Pseudonymiser
   clock: VersionClock
+  /** Resource aliases resolved at ingest, so pre-aggregates key on the canonical PID (see README, Orders). */
+  aliases?: Pick<ResourceAliases, 'ensureFresh' | 'canonical'>
 }
 
 /** Providers this caller may write: `'*'` for admins. */
@@ -22,6 +25,7 @@ export type ProviderScope = '*' | ReadonlySet<string>
  */
 export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps: UsageCollectorDeps): Promise<{ rows: UsageRow[]; rejected: Rejection[] }> {
   await deps.catalog.ensureFresh(metricIdsOf(body))
+  await deps.aliases?.ensureFresh()
   const version = deps.clock.next()
   return collect(body, (value): Outcome<UsageRow> => {
     let r = fastUsageRecord(value)
@@ -44,7 +48,7 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
       row: {
         provider: r.provider,
         record_id: r.record_id,
-        resource: r.resource,
+        resource: deps.aliases ? deps.aliases.canonical(r.resource) : r.resource,
         metric: r.metric,
         value: r.value,
         start,

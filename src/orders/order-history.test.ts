@@ -107,6 +107,15 @@ describe('mergeOrderStates', () => {
     expect(merged.status).toBe('approved')
   })
 
+  it('keeps the project fields when the fresh observation was made without the project', () => {
+    const before = state({ owner_pseudo: 'u_owner', customer_typology: 'research', scientific_domains: ['Physics'] })
+    const merged = mergeOrderStates(before, state({ owner_pseudo: null, customer_typology: null, scientific_domains: [], status: 'closed' }))
+    expect(merged).toMatchObject({ owner_pseudo: 'u_owner', customer_typology: 'research', scientific_domains: ['Physics'], status: 'closed' })
+    // A fresh project still replaces them.
+    const other = mergeOrderStates(before, state({ owner_pseudo: 'u_other', customer_typology: 'project', scientific_domains: [] }))
+    expect(other).toMatchObject({ owner_pseudo: 'u_other', customer_typology: 'project', scientific_domains: [] })
+  })
+
   it('an open-access item is active from creation (the reference B2FIND example)', () => {
     const s = mergeOrderStates(
       undefined,

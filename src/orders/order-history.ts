@@ -7,13 +7,20 @@ const ms = (iso: string) => Date.parse(iso)
  * Combines what was stored for an order with a fresh observation of it. Facts (status changes,
  * creation and event times) are unioned, so replaying events is a no-op; the descriptive fields
  * come from the fresh fetch, which is the Marketplace's current view. Derived fields are rebuilt.
+ * An observation made without the project (a push without it, a project no longer visible) keeps
+ * the project's fields — owner, typology, domains — from before.
  */
 export function mergeOrderStates(previous: OrderState | undefined, next: OrderState): OrderState {
   if (!previous) return withDerived(next)
   const known = new Set(previous.status_changes.map(changeKey))
   const added = next.status_changes.filter((c) => !known.has(changeKey(c)))
+  const project =
+    next.owner_pseudo === null && previous.owner_pseudo !== null
+      ? { owner_pseudo: previous.owner_pseudo, customer_typology: previous.customer_typology, scientific_domains: previous.scientific_domains }
+      : {}
   return withDerived({
     ...next,
+    ...project,
     created_at: earliest(previous.created_at, next.created_at),
     first_event_at: earliest(previous.first_event_at, next.first_event_at),
     last_event_at: latest(previous.last_event_at, next.last_event_at),

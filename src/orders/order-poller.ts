@@ -32,6 +32,16 @@ export interface OrderPollerOptions {
   initialTimestamp?: string
   /** Object fetches in flight at once. */
   fetchConcurrency?: number
+  /** Told how every poll ended and about every retry (metrics, readiness). Must not throw. */
+  observer?: PollObserver
+}
+
+export interface PollObserver {
+  pollSucceeded?(result: PollResult): void
+  /** Not called for a poll cut short by `close()`. */
+  pollFailed?(err: unknown): void
+  /** `op` is one of a fixed set: get_cursor, list_events, get_project, get_project_item, get_orders, save_orders, save_cursor. */
+  retrying?(op: string, err: unknown): void
 }
 
 export interface PollProgress {
@@ -85,8 +95,22 @@ export function createOrderPoller(opts: OrderPollerOptions): OrderPoller {
     retry(fn, {
       ...policy,
       signal: stopping.signal,
-      onRetry: (err, attempt, waitMs) => logger.warn({ op, attempt, wait_ms: waitMs, err: describe(err) }, 'order poll: retrying'),
+      onRetry: (err, attempt, waitMs) => {
+        logger.warn({ op, attempt, wait_ms: waitMs, err: describe(err) }, 'order poll: retrying')
+        opts.observer?.retrying?.(op.replaceAll(' ', '_'), err)
+      },
     })
+
+  async function observedPoll(onProgress?: (p: PollProgress) => void): Promise<PollResult> {
+    try {
+      const result = await poll(onProgress)
+      opts.observer?.pollSucceeded?.(result)
+      return result
+    } catch (err) {
+      if (!stopping.signal.aborted) opts.observer?.pollFailed?.(err)
+      throw err
+    }
+  }
 
   async function poll(onProgress?: (p: PollProgress) => void): Promise<PollResult> {
     const result: PollResult = { pages: 0, events: 0, orders: 0, skipped: 0 }
@@ -186,7 +210,7 @@ export function createOrderPoller(opts: OrderPollerOptions): OrderPoller {
   }
 
   return {
-    pollOnce: (onProgress) => exclusive(() => poll(onProgress)),
+    pollOnce: (onProgress) => exclusive(() => observedPoll(onProgress)),
     trigger() {
       if (closed) return Promise.resolve()
       if (queued) return queued
@@ -194,7 +218,7 @@ export function createOrderPoller(opts: OrderPollerOptions): OrderPoller {
         // From here on this poll may already be past what a new trigger announces.
         queued = null
         try {
-          await poll()
+          await observedPoll()
         } catch (err) {
           if (stopping.signal.aborted) logger.info('order poll stopped by close')
           else logger.error({ err: describe(err) }, 'order poll failed; the next trigger resumes from the stored cursor')

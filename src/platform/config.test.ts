@@ -28,4 +28,12 @@ describe('loadConfig', () => {
     expect(c.clickhouse).toMatchObject({ kind: 'server', url: 'http://ch:8123' })
     expect(c.kafka?.brokers).toEqual(['k1:9092', 'k2:9092'])
   })
+
+  it('reads the Marketplace settings, and refuses a bad poll schedule or a short trigger secret', () => {
+    const mp = { EOSC_AM_MARKETPLACE_URL: 'https://mp.example.org', EOSC_AM_MARKETPLACE_OMS_ID: '7' }
+    expect(loadConfig(mp).marketplace).toMatchObject({ instance: 'eosc', pollCron: '*/5 * * * *', pageLimit: 100, retry: { retries: 5, minMs: 500, maxMs: 30_000 } })
+    expect(loadConfig({ ...mp, EOSC_AM_MARKETPLACE_TRIGGER_SECRET: 's'.repeat(16) }).marketplace?.triggerSecret).toBe('s'.repeat(16))
+    expect(() => loadConfig({ ...mp, EOSC_AM_MARKETPLACE_POLL_CRON: 'every five minutes' })).toThrow(/EOSC_AM_MARKETPLACE_POLL_CRON/)
+    expect(() => loadConfig({ ...mp, EOSC_AM_MARKETPLACE_TRIGGER_SECRET: 'short' })).toThrow(/EOSC_AM_MARKETPLACE_TRIGGER_SECRET/)
+  })
 })

@@ -1,4 +1,6 @@
+import cron from 'node-cron'
 import { z } from 'zod'
+import { monitoringConfig, MonitoringEnv, type MonitoringConfig } from '../monitoring/monitoring-config.js'
 
 /** Env values arrive as strings; empty strings mean "unset". */
 const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional())
@@ -39,8 +41,14 @@ const EnvSchema = z.object({
   EOSC_AM_MARKETPLACE_URL: optional.pipe(z.url().optional()),
   EOSC_AM_MARKETPLACE_OMS_ID: optional,
   EOSC_AM_MARKETPLACE_TOKEN: optional,
-  EOSC_AM_MARKETPLACE_INSTANCE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('eosc'),
-  EOSC_AM_MARKETPLACE_POLL_CRON: z.string().default('*/5 * * * *'),
+  EOSC_AM_MARKETPLACE_INSTANCE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('eosc'),
+  EOSC_AM_MARKETPLACE_POLL_CRON: z.string().default('*/5 * * * *').refine((c) => cron.validate(c), 'must be a cron expression'),
+  EOSC_AM_MARKETPLACE_TRIGGER_SECRET: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  EOSC_AM_MARKETPLACE_PAGE_LIMIT: int(100, 1, 10_000),
+  EOSC_AM_MARKETPLACE_RETRIES: int(5, 0, 100),
+  EOSC_AM_MARKETPLACE_RETRY_MIN_MS: int(500, 1, 600_000),
+  EOSC_AM_MARKETPLACE_RETRY_MAX_MS: int(30_000, 1, 3_600_000),
+  ...MonitoringEnv,
 })
 
 export interface Config {
@@ -66,7 +74,19 @@ export interface Config {
   readonly suppressionK: number
   readonly userRetentionMonths: number
   readonly groupCommit: { readonly maxRows: number; readonly maxBytes: number; readonly maxWaitMs: number }
-  readonly marketplace?: { readonly url: string; readonly omsId: string; readonly token?: string; readonly instance: string; readonly pollCron: string }
+  readonly monitoring: MonitoringConfig
+  readonly marketplace?: {
+    readonly url: string
+    readonly omsId: string
+    readonly token?: string
+    readonly instance: string
+    readonly pollCron: string
+    /** HTTP Basic password the Marketplace's OMS trigger may present instead of an admin token. */
+    readonly triggerSecret?: string
+    readonly pageLimit: number
+    /** Backoff of each Marketplace call within a poll; a failed poll is re-run 20× min … 10× max later. */
+    readonly retry: { readonly retries: number; readonly minMs: number; readonly maxMs: number }
+  }
 }
 
 export class ConfigError extends Error {
@@ -132,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxBytes: e.EOSC_AM_GROUP_COMMIT_MAX_BYTES,
       maxWaitMs: e.EOSC_AM_GROUP_COMMIT_MAX_WAIT_MS,
     },
+    monitoring: monitoringConfig(e),
     marketplace:
       e.EOSC_AM_MARKETPLACE_URL && e.EOSC_AM_MARKETPLACE_OMS_ID
         ? {
@@ -140,6 +161,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             token: e.EOSC_AM_MARKETPLACE_TOKEN,
             instance: e.EOSC_AM_MARKETPLACE_INSTANCE,
             pollCron: e.EOSC_AM_MARKETPLACE_POLL_CRON,
+            triggerSecret: e.EOSC_AM_MARKETPLACE_TRIGGER_SECRET,
+            pageLimit: e.EOSC_AM_MARKETPLACE_PAGE_LIMIT,
+            retry: {
+              retries: e.EOSC_AM_MARKETPLACE_RETRIES,
+              minMs: e.EOSC_AM_MARKETPLACE_RETRY_MIN_MS,
+              maxMs: Math.max(e.EOSC_AM_MARKETPLACE_RETRY_MIN_MS, e.EOSC_AM_MARKETPLACE_RETRY_MAX_MS),
+            },
           }
         : undefined,
   }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /**
  * Every metric the engine exports, declared once on an injected registry. Labels come from small
@@ -46,6 +46,57 @@ export function createMetrics(registry = new Registry()) {
       help: 'HTTP request latency by route and status class',
       labelNames: ['method', 'route', 'status'] as const,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    ...orderMetrics(registry),
+  }
+}
+
+/** Marketplace order intake (src/orders/order-sync.ts); labels from fixed sets only. */
+function orderMetrics(registry: Registry) {
+  return {
+    orderTriggers: new Counter({
+      name: 'eosc_am_order_poll_triggers_total',
+      help: 'Order polls requested, by source (http, cron, recovery)',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    orderPolls: new Counter({
+      name: 'eosc_am_order_polls_total',
+      help: 'Order polls finished, by outcome (ok, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    orderPollRetries: new Counter({
+      name: 'eosc_am_order_poll_retries_total',
+      help: 'Retried Marketplace or store calls during order polls, by operation',
+      labelNames: ['op'] as const,
+      registers: [registry],
+    }),
+    orderPollFailures: new Gauge({
+      name: 'eosc_am_order_poll_consecutive_failures',
+      help: 'Order polls failed in a row since the last success',
+      registers: [registry],
+    }),
+    orderPollLastSuccess: new Gauge({
+      name: 'eosc_am_order_poll_last_success_timestamp_seconds',
+      help: 'When an order poll last succeeded (Unix seconds)',
+      registers: [registry],
+    }),
+    orderEvents: new Counter({
+      name: 'eosc_am_order_events_total',
+      help: 'New Marketplace events taken by order polls',
+      registers: [registry],
+    }),
+    orderEventsSkipped: new Counter({
+      name: 'eosc_am_order_events_skipped_total',
+      help: 'Marketplace events naming an item that could not be stored (gone or unusable)',
+      registers: [registry],
+    }),
+    orderItemsStored: new Counter({
+      name: 'eosc_am_order_items_stored_total',
+      help: 'Order states stored, by intake path (poll, push)',
+      labelNames: ['via'] as const,
       registers: [registry],
     }),
   }

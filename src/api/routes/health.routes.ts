@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { readinessDetail } from '../../orders/order-sync.js'
 import type { ApiDeps } from '../deps.js'
 
 export const healthRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app) => {
@@ -10,7 +11,7 @@ export const healthRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app
     { schema: { description: 'Ready when ingest can be made durable (storage and bus reachable)', response: { 200: Ready, 503: Ready } } },
     async (_req, reply) => {
       const h = await deps.bus.health()
-      return reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ready' : 'unavailable', checks: h.detail })
+      return reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ready' : 'unavailable', checks: { ...h.detail, ...readinessDetail(deps.orders.sync) } })
     },
   )
 

@@ -2,6 +2,7 @@ import { Partitioners, type Consumer, type EachBatchPayload, type Producer } fro
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { KindWriter, KindWriters, RecordKind } from '../../pipeline/bus.js'
+import { groupWriters } from '../../pipeline/grouped-writer.js'
 import { retry, type RetryOptions } from '../retry.js'
 import { createKafkaClient } from './kafka-client.js'
 import type { KafkaSettings } from './kafka-config.js'
@@ -43,6 +44,8 @@ interface BatchContext {
 }
 
 const DEFAULT_BACKOFF = { minMs: 500, maxMs: 30_000 }
+/** Partition batches handled at once (kafkajs keeps each partition's batches in order). */
+const PARTITIONS_AT_ONCE = 16
 
 /**
  * Consumes the record topics and writes each consumed batch with its kind's writer, committing
@@ -57,7 +60,9 @@ const DEFAULT_BACKOFF = { minMs: 500, maxMs: 30_000 }
  *    dead-lettered (reason write_rejected), so one bad row never blocks a partition.
  * Redelivered dead letters may appear twice in the dead-letter topic; stored rows never do.
  */
-export function createKafkaSink(settings: KafkaSettings, writers: KindWriters, opts: KafkaSinkOptions): KafkaSink {
+export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriters, opts: KafkaSinkOptions): KafkaSink {
+  // Partitions are consumed concurrently; their batches meet in one insert per kind.
+  const writers = groupWriters(kindWriters)
   const kafka = createKafkaClient(settings, opts.logger)
   const log = opts.logger.child({ component: 'kafka-sink', groupId: opts.groupId })
   const metrics = kafkaSinkMetrics(opts.metrics)
@@ -227,7 +232,7 @@ export function createKafkaSink(settings: KafkaSettings, writers: KindWriters, o
         })
         await c.connect()
         await c.subscribe({ topics, fromBeginning: true })
-        await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => handleBatch(p, dlq) })
+        await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_AT_ONCE, eachBatch: (p) => handleBatch(p, dlq) })
       } catch (err) {
         await stop().catch(() => undefined)
         throw toBusError(err)

@@ -55,6 +55,8 @@ export interface FakeMarketplace {
   emitEvent(event: { at: string } & Record<string, unknown>): void
   /** The next `count` requests (optionally of one route) answer `status` (default 503). */
   failNext(count: number, opts?: { status?: number; route?: RouteKind }): void
+  /** Drops the failures still queued by `failNext`: the outage is over. */
+  clearFailures(): void
   /** The next `count` requests wait `ms` before being handled. */
   delayNext(count: number, ms: number): void
   requestCount(route?: RouteKind): number
@@ -235,6 +237,9 @@ export async function startFakeMarketplace(opts: { omsId?: string; token?: strin
     },
     failNext(count, o = {}) {
       for (let i = 0; i < count; i++) failures.push({ status: o.status ?? 503, ...(o.route ? { route: o.route } : {}) })
+    },
+    clearFailures() {
+      failures.length = 0
     },
     delayNext(count, ms) {
       for (let i = 0; i < count; i++) delays.push(ms)

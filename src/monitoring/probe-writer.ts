@@ -1,0 +1,70 @@
+import { issueMessages } from '../collectors/collect.js'
+import { ProbeRow } from '../collectors/probe-result.schema.js'
+import type { KindWriter } from '../pipeline/bus.js'
+import type { Store } from '../platform/clickhouse/store.js'
+import type { Metrics } from '../platform/metrics.js'
+import { jsonString as s, type DirtyMark } from './dirty-marks.store.js'
+import type { RecomputeQueue } from './recompute-queue.js'
+import type { TopologyStore } from './topology-store.js'
+
+const DAY_MS = 86_400_000
+
+/**
+ * Writes probe results (kind `probe`) for the direct bus and the Kafka sink alike: the raw rows go
+ * to `probe_results` (idempotent on the result's key), and every (day, group) they touch is marked
+ * dirty first, so the day is recomputed after the batch — never per request.
+ */
+export function createProbeWriter(deps: { store: Store; queue: RecomputeQueue; topology: TopologyStore; metrics: Metrics }): KindWriter {
+  const dayNames = new Map<number, string>()
+  const dayName = (ms: number) => {
+    const n = Math.floor(ms / DAY_MS)
+    let name = dayNames.get(n)
+    if (name === undefined) dayNames.set(n, (name = new Date(n * DAY_MS).toISOString().slice(0, 10)))
+    return name
+  }
+
+  return {
+    decode(value) {
+      const r = ProbeRow.safeParse(value)
+      return r.success ? { ok: true, row: r.data } : { ok: false, reason: issueMessages(r.error).join('; ') }
+    },
+    key: (row) => `${String(row.hostname)}\u0000${String(row.service)}`,
+    async write(input, { dedupToken }) {
+      const rows = input as readonly ProbeRow[]
+      if (rows.length === 0) return
+      const marks = new Map<string, DirtyMark>()
+      const days = new Set<string>()
+      const lines: string[] = new Array(rows.length)
+      let lastEndpoint = ''
+      let lastGroups: ReadonlySet<string> = new Set()
+      rows.forEach((r, i) => {
+        const day = dayName(r.timestamp)
+        days.add(day)
+        const endpoint = r.hostname + '\u0000' + r.service
+        if (endpoint !== lastEndpoint) {
+          lastEndpoint = endpoint
+          lastGroups = deps.topology.groupsOfEndpoint(r.hostname, r.service)
+        }
+        for (const group of lastGroups) {
+          const k = day + '|' + group
+          if (!marks.has(k)) marks.set(k, { report: '', day, group })
+        }
+        lines[i] =
+          `{"timestamp":${r.timestamp},"hostname":${s(r.hostname)},"service":${s(r.service)},"metric":${s(r.metric)},` +
+          `"monitoring_host":${s(r.monitoring_host)},"status":"${r.status}","severity":${r.severity},` +
+          `"summary":${r.summary ? JSON.stringify(r.summary) : '""'},"message":${r.message ? JSON.stringify(r.message) : '""'},` +
+          `"actual_data":${r.actual_data ? JSON.stringify(r.actual_data) : '""'},"received_at":${r.received_at}}`
+      })
+      const pending = await deps.queue.begin([...marks.values()])
+      const started = performance.now()
+      try {
+        await deps.store.insertNdjson('probe_results', lines.join('\n'), dedupToken)
+      } finally {
+        deps.queue.noteDataDays(days)
+        pending.commit()
+      }
+      deps.metrics.insertSeconds.observe({ table: 'probe_results' }, (performance.now() - started) / 1000)
+      deps.metrics.insertRows.observe({ table: 'probe_results' }, rows.length)
+    },
+  }
+}
