@@ -4,6 +4,7 @@ import { loadConfig } from '../src/platform/config.js'
 import { createKafkaClient } from '../src/platform/kafka/kafka-client.js'
 import { topicFor } from '../src/platform/kafka/topics.js'
 import { startMockKafka, type MockKafka } from './support/kafka-mock/mock-kafka.js'
+import { readTopic } from './support/kafka-mock/read-topic.js'
 import { ndjson, startTestEngine, usageRecord, type TestEngine } from './support/test-engine.js'
 
 const RAW_USER = (i: number) => `kafka-subject-${i}@egi.eu`
@@ -97,27 +98,11 @@ describe('Kafka mode (EOSC_AM_KAFKA_BROKERS set)', () => {
     await admin.disconnect()
     const total = offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0)
     expect(total).toBe(2 * RECORDS)
-    const consumer = kafka.consumer({ groupId: `reader-${Math.random()}`, sessionTimeout: 6000, maxWaitTimeInMs: 500 })
-    await consumer.connect()
-    await consumer.subscribe({ topic, fromBeginning: true })
-    let seen = 0
-    let leaked = 0
-    let pseudonyms = 0
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${seen} of ${total} messages`)), 30_000)
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const bytes = message.value!.toString('utf8')
-          if (bytes.includes('kafka-subject-')) leaked++
-          if (/"user_id":"u_[A-Za-z0-9_-]{43}"/.test(bytes)) pseudonyms++
-          if (++seen === total) {
-            clearTimeout(timer)
-            resolve()
-          }
-        },
-      })
-    })
-    await consumer.disconnect()
+    const messages = await readTopic(kafka, topic, total)
+    const seen = messages.length
+    const bytes = messages.map((m) => m.value!.toString('utf8'))
+    const leaked = bytes.filter((b) => b.includes('kafka-subject-')).length
+    const pseudonyms = bytes.filter((b) => /"user_id":"u_[A-Za-z0-9_-]{43}"/.test(b)).length
     expect({ seen, leaked, pseudonyms }).toEqual({ seen: total, leaked: 0, pseudonyms: total })
   }, 60_000)
 })

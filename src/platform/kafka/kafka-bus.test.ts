@@ -9,6 +9,7 @@ import { InfraError } from '../errors.js'
 import { createKafkaBus } from './kafka-bus.js'
 import type { KafkaSettings } from './kafka-config.js'
 import { deadLetterTopic, RECORD_KINDS, topicFor } from './topics.js'
+import { readTopic } from '../../../test/support/kafka-mock/read-topic.js'
 
 const logger = pino({ level: 'silent' })
 
@@ -64,7 +65,7 @@ describe('Kafka bus', () => {
     for (const kind of RECORD_KINDS) expect(created.get(topicFor(settings, kind))).toBe(3)
     expect(created.get(deadLetterTopic(settings))).toBe(3)
 
-    const messages = await readAll(kafka, topicFor(settings, 'usage'), rows.length)
+    const messages = await readTopic(kafka, topicFor(settings, 'usage'), rows.length)
     const byId = new Map(messages.map((m) => [JSON.parse(String(m.value)).record_id as string, m]))
     expect(byId.size).toBe(rows.length)
     for (const row of rows) {
@@ -161,26 +162,4 @@ async function readBatches(kafka: Kafka, topic: string, count: number): Promise<
     await consumer.disconnect()
   }
   return batches
-}
-
-/** Reads `count` messages of a topic from the beginning with a throwaway group. */
-async function readAll(kafka: Kafka, topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 6_000, maxWaitTimeInMs: 500 })
-  const got: KafkaMessage[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${got.length} of ${count} from ${topic}`)), 30_000)
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          got.push(message)
-          if (got.length >= count) (clearTimeout(timer), resolve())
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return got
 }

@@ -20,6 +20,7 @@ import { createKafkaBus } from './kafka-bus.js'
 import type { KafkaSettings } from './kafka-config.js'
 import { createKafkaSink, type KafkaSink, type KafkaSinkOptions } from './kafka-sink.js'
 import { deadLetterTopic, topicFor } from './topics.js'
+import { readTopic } from '../../../test/support/kafka-mock/read-topic.js'
 
 const logger = pino({ level: 'silent' })
 // Mock-friendly group timing (reference/kafka-mock.md): a fresh group joins in ~3 s, a rejoin
@@ -228,7 +229,7 @@ describe('Kafka sink into ClickHouse', () => {
     try {
       await sink.start()
       await progress.reached(good.length)
-      dead = await consumeAll(kafka, deadLetterTopic(settings), poison.length)
+      dead = await readTopic(kafka, deadLetterTopic(settings), poison.length)
       await waitFor(async () => {
         const { committed, end } = await committedVsEnd(groupId, topic)
         return committed[0] === end[0] || undefined
@@ -298,27 +299,6 @@ describe('Kafka sink into ClickHouse', () => {
   })
 })
 
-/** Reads `count` messages of a topic from the beginning with a throwaway group. */
-async function consumeAll(kafka: Kafka, topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 6_000, maxWaitTimeInMs: 500 })
-  const got: KafkaMessage[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${got.length} of ${count} from ${topic}`)), 30_000)
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          got.push(message)
-          if (got.length >= count) (clearTimeout(timer), resolve())
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return got
-}
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const v = headers?.[name]
