@@ -126,8 +126,8 @@ describe('small-cell suppression for funders', () => {
     expect(res.body.suppression_k).toBe(5)
     expect(res.body.rows).toEqual([
       // small-res has 2 users (primary); big-res is its only sibling under prov-a/2026-01, so it goes too.
-      { period: '2026-01', provider: 'prov-a', resource: 'big-res', metric: 'cpu_hours', unit: 'h', value: null, records: 6, users: null, suppressed: true },
-      { period: '2026-01', provider: 'prov-a', resource: 'small-res', metric: 'cpu_hours', unit: 'h', value: null, records: 2, users: null, suppressed: true },
+      { period: '2026-01', provider: 'prov-a', resource: 'big-res', metric: 'cpu_hours', unit: 'h', value: null, records: null, users: null, suppressed: true },
+      { period: '2026-01', provider: 'prov-a', resource: 'small-res', metric: 'cpu_hours', unit: 'h', value: null, records: null, users: null, suppressed: true },
       { period: '2026-02', provider: 'prov-b', resource: 'b-res', metric: 'cpu_hours', unit: 'h', value: 10, records: 5, users: 5, suppressed: false },
     ])
   })

@@ -3,7 +3,7 @@ import type { UsageCell } from './usage-report.js'
 
 /**
  * Small-cell suppression for funder outputs. Primary: a cell with fewer than `k` distinct users
- * loses its value and user count. Complementary: the total over any one dimension (period or a
+ * loses its value, record count and user count. Complementary: the total over any one dimension (period or a
  * grouped column) can be read by a coarser query, so where a row of sibling cells along that
  * dimension has exactly one suppressed cell, the smallest other sibling is suppressed too —
  * otherwise total − visible siblings would give the hidden value back. Repeats until stable.
@@ -32,7 +32,8 @@ export function suppressSmallCells(cells: UsageCell[], k: number, groupBy: reado
       }
     }
   }
-  for (const i of hidden) Object.assign(out[i]!, { value: null, users: null, suppressed: true })
+  // The record count goes too: in a small cell it bounds the number of users.
+  for (const i of hidden) Object.assign(out[i]!, { value: null, records: null, users: null, suppressed: true })
   return out
 }
 

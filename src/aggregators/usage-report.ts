@@ -9,7 +9,7 @@ export interface UsageCell {
   metric: string
   unit: string
   value: number | null
-  records: number
+  records: number | null
   users: number | null
   suppressed: boolean
 }

@@ -7,6 +7,7 @@ import { installErrorHandler } from './error-handler.js'
 import { argoCompatRoutes } from './routes/argo-compat.routes.js'
 import { availabilityReportRoutes } from './routes/availability-report.routes.js'
 import { availabilityRoutes } from './routes/availability.routes.js'
+import { dashboardRoutes } from './routes/dashboard.routes.js'
 import { downtimeRoutes } from './routes/downtimes.routes.js'
 import { probeResultRoutes } from './routes/probe-results.routes.js'
 import { slaReportRoutes } from './routes/sla-reports.routes.js'
@@ -51,6 +52,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   await app.register(healthRoutes(deps))
+  await app.register(dashboardRoutes())
   await app.register(metricDefinitionRoutes(deps))
   await app.register(tokenRoutes(deps))
   await app.register(usageRecordRoutes(deps))

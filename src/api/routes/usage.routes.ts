@@ -15,7 +15,7 @@ const UsageRowOut = z
     metric: z.string(),
     unit: z.string(),
     value: z.number().nullable(),
-    records: z.number().int(),
+    records: z.number().int().nullable(),
     users: z.number().int().nullable(),
     suppressed: z.boolean(),
     // Only the grouped dimensions appear; anything else is stripped by this schema on the way out.
