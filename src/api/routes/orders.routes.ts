@@ -14,6 +14,7 @@ import {
   rangeOf,
   toOrderOut,
 } from '../../orders/order-view.schema.js'
+import { orderAvailability } from '../../orders/order-availability.js'
 import { orderUsage } from '../../orders/usage-linkage.queries.js'
 import { badRequest, notFound } from '../../platform/errors.js'
 import { toCsv } from '../../reports/csv.js'
@@ -55,6 +56,27 @@ const UsageResponse = z.object({
   rows: z.array(UsageRowOut),
   /** Records per link method: how each part of the usage was tied to the order. */
   linkage: z.object({ explicit_order_ref: z.number().int(), user_resource_window: z.number().int(), ambiguous: z.number().int() }),
+})
+
+const Figures = z.object({
+  availability: z.number().nullable(),
+  reliability: z.number().nullable(),
+  uptime: z.number(),
+  unknown: z.number(),
+  downtime: z.number(),
+})
+const AvailabilityQuery = z.object({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM'),
+  report: z.string().min(1).max(200).optional(),
+})
+const AvailabilityResponse = z.object({
+  order_ref: z.string(),
+  resource: z.string().nullable(),
+  report: z.string(),
+  month: z.string(),
+  active_days: z.array(z.string()),
+  groups: z.array(z.object({ group: z.string(), days: z.number().int(), computed_days: z.number().int() }).extend(Figures.shape)),
+  figures: Figures.nullable(),
 })
 
 export const orderRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app) => {
@@ -180,4 +202,47 @@ export const orderRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app)
       return { order_ref: ref, order: view ? toOrderOut(view) : null, rows, linkage }
     },
   )
+
+  app.get(
+    '/v1/orders/:order_ref/availability',
+    {
+      preHandler: requireRole(deps.tokens, ['admin', 'provider', 'sla_manager']),
+      schema: {
+        description:
+          'Availability and reliability of the order’s resource in a month, over the days the order was active only: the resource’s ' +
+          'endpoint groups (topology `resource`, or an alias of it) from SLA report `report` (optional when only one report exists).',
+        params: OrderRefParam,
+        querystring: AvailabilityQuery,
+        response: { 200: AvailabilityResponse },
+      },
+    },
+    async (req) => {
+      const ref = req.params.order_ref
+      const view = await getOrderView(deps.store, await deps.orders.providers.map(), ref, providerScope(principalOf(req)))
+      if (!view) throw notFound(`no order ${ref} visible to this token`)
+      const names = deps.monitoring.reports.names()
+      const report = req.query.report ?? (names.length === 1 ? names[0] : undefined)
+      if (report === undefined) {
+        throw badRequest('VALIDATION_FAILED', `querystring.report: required when there are ${names.length} SLA reports (${names.join(', ') || 'none'})`)
+      }
+      if (!names.includes(report)) throw notFound(`no SLA report ${report}`)
+      await deps.aliases.ensureFresh()
+      const resource = view.resolved.resource
+      const out = await orderAvailability(
+        { store: deps.store, monitoring: deps.monitoring },
+        { report, month: req.query.month, resourceNames: resource ? [resource, ...deps.aliases.get(resource).aliases] : [], windows: view.state.active_windows },
+      )
+      return {
+        order_ref: ref,
+        resource,
+        ...out,
+        groups: out.groups.map((g) => ({ group: g.group, days: g.days, computed_days: g.computed_days, ...pickFigures(g.figures) })),
+        figures: out.figures ? pickFigures(out.figures) : null,
+      }
+    },
+  )
+}
+
+function pickFigures(f: z.infer<typeof Figures>): z.infer<typeof Figures> {
+  return { availability: f.availability, reliability: f.reliability, uptime: f.uptime, unknown: f.unknown, downtime: f.downtime }
 }
