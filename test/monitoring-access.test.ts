@@ -158,3 +158,18 @@ describe('monthly report', () => {
     expect((await t.request({ method: 'POST', url, token: sla })).status).toBe(201)
   })
 })
+
+describe('OpenAPI', () => {
+  it('documents every monitoring route', async () => {
+    const res = await t.request({ method: 'GET', url: '/docs/json', token: null })
+    expect(res.status).toBe(200)
+    const paths = Object.keys(res.body.paths)
+    for (const p of [
+      '/v1/topology', '/v1/sla-reports/{name}', '/v1/sla-reports/{name}/recomputations', '/v1/probe-results', '/v1/downtimes',
+      '/v1/downtimes/{id}', '/v1/availability/{report}', '/v1/status/{report}', '/v1/reports/availability/{report}/{month}',
+      '/api/v2/results/{report}/{group_type}/{group}', '/api/v2/status/{report}/{group_type}/{group}',
+    ]) {
+      expect(paths).toContain(p)
+    }
+  })
+})

@@ -33,7 +33,7 @@ const STATUS: Record<string, ProbeStatus> = { OK: 'OK', WARNING: 'WARNING', CRIT
  * The hot path: accepts exactly the well-formed results `ProbeResultInput` accepts, without zod.
  * Anything else goes through the schema, which stays the authority and names the failing field.
  */
-function fastProbeResult(v: unknown): ProbeResultInput | null {
+export function fastProbeResult(v: unknown): ProbeResultInput | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return null
   const o = v as Record<string, unknown>
   for (const k in o) {

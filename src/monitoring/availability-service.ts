@@ -26,6 +26,8 @@ export interface ArQuery {
   readonly level: ArLevel
   readonly group?: string
   readonly scope: GroupScope
+  /** The caller has just settled the range (skips a second round of checks). */
+  readonly settled?: boolean
 }
 
 export interface ArRow extends Item {
@@ -115,7 +117,7 @@ export class AvailabilityService {
     const groups = this.visibleGroups(q.scope, q.group)
     const last = days[days.length - 1]
     if (last === undefined || (groups !== undefined && groups.length === 0)) return []
-    await this.deps.queue.settle(q.report, days)
+    if (!q.settled) await this.deps.queue.settle(q.report, days)
     const rows = await dailyRows(this.deps.store, { report: q.report, level: q.level, from: q.from, to: last, groups })
 
     const daily = new Map<string, Map<string, StatusSeconds>>()

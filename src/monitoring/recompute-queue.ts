@@ -4,6 +4,11 @@ import type { DirtyMark, DirtyMarkStore } from './dirty-marks.store.js'
 import type { MonitoringMetrics } from './monitoring-metrics.js'
 import { nextDay } from './topology-store.js'
 
+/** Marks are stored right after their seq is drawn; a minute covers the stragglers of other processes. */
+const SYNC_MARGIN_US = 60_000_000
+/** How long another process may take between storing a mark and storing its data. */
+const FOREIGN_MARGIN_US = 30_000_000
+
 /** Which groups of a (report, day) need recomputing. */
 export type Groups = ReadonlySet<string> | 'all'
 
@@ -11,7 +16,7 @@ export type Groups = ReadonlySet<string> | 'all'
 export type Materialise = (report: string, day: string, groups: Groups, version: number) => Promise<DirtyMark[]>
 
 export interface RecomputeQueueOptions {
-  marks: DirtyMarkStore
+  marks: Pick<DirtyMarkStore, 'source' | 'insert' | 'markClean' | 'load' | 'firstDataDay'>
   clock: VersionClock
   reports(): readonly string[]
   materialise: Materialise
@@ -48,6 +53,10 @@ export class RecomputeQueue {
   /** (report → days) with a stored computation. */
   private readonly computed = new Map<string, Set<string>>()
   private readonly inflight = new Set<number>()
+  /** (report|day) → the clean point stored, or taken by a recompute under way. */
+  private readonly cleanSeq = new Map<string, number>()
+  private syncedUpTo = 0
+  private lastSync = 0
   private firstDataDay: string | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private timer: NodeJS.Timeout | null = null
@@ -55,6 +64,7 @@ export class RecomputeQueue {
   private stopped = false
   private failures = 0
   private readonly now: () => number
+  private syncMs = 5000
 
   constructor(private readonly o: RecomputeQueueOptions) {
     this.now = o.now ?? Date.now
@@ -62,24 +72,40 @@ export class RecomputeQueue {
 
   /** Restores the queue from storage: every mark newer than its day's clean point is dirty again. */
   async load(): Promise<void> {
-    const { marks, clean } = await this.o.marks.load()
-    const cleanSeq = new Map<string, number>()
+    await this.sync()
+    this.firstDataDay = await this.o.marks.firstDataDay()
+  }
+
+  /**
+   * Takes in marks stored by other processes (a Kafka sink elsewhere writes results and their
+   * marks; so may another API process): the marks since the last sync, or of some days. A mark
+   * counts when it is newer than its day's clean point, stored or about to be stored here.
+   */
+  async sync(days?: readonly string[]): Promise<void> {
+    const since = days === undefined ? this.syncedUpTo : 0
+    const { marks, clean } = await this.o.marks.load(since, days)
     for (const c of clean) {
-      cleanSeq.set(`${c.report}|${c.day}`, c.seq)
+      const k = `${c.report}|${c.day}`
+      if (c.seq > (this.cleanSeq.get(k) ?? 0)) this.cleanSeq.set(k, c.seq)
       this.computedOf(c.report).add(c.day)
     }
     const at = this.now()
+    let newest = 0
     for (const report of this.o.reports()) {
       for (const m of marks) {
+        newest = Math.max(newest, m.seq)
+        // This process's own marks are in memory already (or in flight).
+        if (m.source === this.o.marks.source) continue
         if (m.report !== '' && m.report !== report) continue
-        if (m.seq > (cleanSeq.get(`${report}|${m.day}`) ?? 0)) this.add(report, m.day, m.endpoint_group, at)
+        if (m.seq > (this.cleanSeq.get(`${report}|${m.day}`) ?? 0)) this.add(report, m.day, m.endpoint_group, at)
       }
     }
-    this.firstDataDay = await this.o.marks.firstDataDay()
+    if (days === undefined && newest > 0) this.syncedUpTo = Math.max(this.syncedUpTo, newest - SYNC_MARGIN_US)
     this.updateGauge()
   }
 
-  start(intervalMs = 250): void {
+  start(intervalMs = 250, syncMs = 5000): void {
+    this.syncMs = syncMs
     this.stopped = false
     this.timer ??= setInterval(() => void this.tick(), intervalMs)
     this.timer.unref()
@@ -156,6 +182,7 @@ export class RecomputeQueue {
     const wanted = [...new Set(days)].filter((d) => d <= today).sort()
     const last = wanted[wanted.length - 1]
     if (last === undefined) return
+    await this.sync(wanted)
     const earlier = [...(this.pending.get(report)?.keys() ?? [])].filter((d) => d < (wanted[0] ?? '')).sort()
     for (const day of [...earlier, ...wanted]) {
       await this.exclusive(async () => {
@@ -184,6 +211,10 @@ export class RecomputeQueue {
 
   private async tick(): Promise<void> {
     if (this.busy || this.stopped) return
+    if (this.now() - this.lastSync >= this.syncMs) {
+      this.lastSync = this.now()
+      await this.sync().catch((err: unknown) => this.o.logger.warn({ err }, 'could not read recompute marks'))
+    }
     const next = this.pick(false)
     if (next === undefined) return
     this.busy = true
@@ -222,7 +253,12 @@ export class RecomputeQueue {
     this.pending.get(report)?.delete(day)
     const groups: Groups = !this.computed.get(report)?.has(day) || entry === undefined ? 'all' : entry.groups
     const version = this.o.clock.next()
-    const clean = Math.min(version, ...[...this.inflight].map((s) => s - 1))
+    // Never past a write of this process still in flight, and never past the last minute: a
+    // write in another process may have stored its mark but not yet its data.
+    const clean = Math.min(version - FOREIGN_MARGIN_US, ...[...this.inflight].map((s) => s - 1))
+    const cleanKey = `${report}|${day}`
+    const cleanBefore = this.cleanSeq.get(cleanKey)
+    this.cleanSeq.set(cleanKey, Math.max(cleanBefore ?? 0, clean))
     const started = performance.now()
     try {
       const cascade = await this.o.materialise(report, day, groups, version)
@@ -233,6 +269,8 @@ export class RecomputeQueue {
       this.computedOf(report).add(day)
       this.o.metrics.recomputeSeconds.observe({ scope: groups === 'all' ? 'all' : 'groups' }, (performance.now() - started) / 1000)
     } catch (err) {
+      if (cleanBefore === undefined) this.cleanSeq.delete(cleanKey)
+      else this.cleanSeq.set(cleanKey, cleanBefore)
       if (entry !== undefined || groups === 'all') this.add(report, day, groups === 'all' ? '' : [...groups], entry?.firstAt ?? this.now())
       throw err
     } finally {

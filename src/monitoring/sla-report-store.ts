@@ -18,6 +18,7 @@ const Row = z.object({ name: z.string(), body: z.string(), updated_at: z.string(
 export class SlaReportStore {
   private reports = new Map<string, StoredReport>()
   private loadedAt = 0
+  private version = 0
 
   constructor(
     private readonly store: Store,
@@ -25,17 +26,28 @@ export class SlaReportStore {
   ) {}
 
   async load(): Promise<void> {
+    // The version first: a definition written meanwhile is then seen by the next refresh.
+    const version = await this.latestVersion()
     const rows = await this.store.query(
       `SELECT name, body, formatDateTime(updated_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS updated_at FROM sla_reports FINAL ORDER BY name`,
       {},
       Row,
     )
     this.reports = new Map(rows.map((r) => [r.name, { name: r.name, definition: SlaReport.parse(JSON.parse(r.body)), updated_at: r.updated_at }]))
+    this.version = version
     this.loadedAt = Date.now()
   }
 
+  /** Reloads when another process has changed a definition (checked at most every few seconds). */
   async refresh(maxAgeMs = 5000): Promise<void> {
-    if (Date.now() - this.loadedAt >= maxAgeMs) await this.load()
+    if (Date.now() - this.loadedAt < maxAgeMs) return
+    if ((await this.latestVersion()) !== this.version) await this.load()
+    else this.loadedAt = Date.now()
+  }
+
+  private async latestVersion(): Promise<number> {
+    const [row] = await this.store.query('SELECT max(version) AS v FROM sla_reports', {}, z.object({ v: z.coerce.number() }))
+    return row?.v ?? 0
   }
 
   /** Stores the definition with its defaults applied, so a later change of defaults cannot move old figures. */

@@ -38,6 +38,7 @@ export class TopologyIndex {
 }
 
 const Row = z.object({ date: z.string(), body: z.string() })
+const Latest = z.object({ v: z.coerce.number() })
 
 /**
  * Topology versions (DESIGN §3.4): a day uses the latest version dated on or before it, and days
@@ -47,10 +48,11 @@ const Row = z.object({ date: z.string(), body: z.string() })
  */
 export class TopologyStore {
   private versions: TopologyIndex[] = []
-  /** Across every version: which groups an endpoint belongs to, and each group's providers. */
-  private endpointGroups = new Map<string, Set<string>>()
+  /** Across every version: hostname → service → the groups holding that endpoint (no key strings to build on the ingest path). */
+  private endpointGroups = new Map<string, Map<string, Set<string>>>()
   private groupProviders = new Map<string, Set<string>>()
   private loadedAt = 0
+  private version = 0
 
   constructor(
     private readonly store: Store,
@@ -58,9 +60,12 @@ export class TopologyStore {
   ) {}
 
   async load(): Promise<void> {
+    // The version first: a version written meanwhile is then seen by the next refresh.
+    const [latest] = await this.store.query('SELECT max(version) AS v FROM topology_versions', {}, Latest)
     const rows = await this.store.query('SELECT date, body FROM topology_versions FINAL ORDER BY date', {}, Row)
+    this.version = latest?.v ?? 0
     this.versions = rows.map((r) => new TopologyIndex({ date: r.date, groups: z.array(TopologyGroup).parse(JSON.parse(r.body)) }))
-    const endpointGroups = new Map<string, Set<string>>()
+    const endpointGroups = new Map<string, Map<string, Set<string>>>()
     const groupProviders = new Map<string, Set<string>>()
     for (const v of this.versions) {
       for (const g of v.version.groups) {
@@ -68,10 +73,11 @@ export class TopologyStore {
         providers.add(g.provider)
         groupProviders.set(g.group, providers)
         for (const e of g.endpoints) {
-          const k = key(e.hostname, e.service)
-          const groups = endpointGroups.get(k) ?? new Set<string>()
+          let services = endpointGroups.get(e.hostname)
+          if (services === undefined) endpointGroups.set(e.hostname, (services = new Map()))
+          let groups = services.get(e.service)
+          if (groups === undefined) services.set(e.service, (groups = new Set()))
           groups.add(g.group)
-          endpointGroups.set(k, groups)
         }
       }
     }
@@ -80,9 +86,12 @@ export class TopologyStore {
     this.loadedAt = Date.now()
   }
 
-  /** Reloads when another process may have written a version (at most every few seconds). */
+  /** Reloads when another process has written a version (checked at most every few seconds). */
   async refresh(maxAgeMs = 5000): Promise<void> {
-    if (Date.now() - this.loadedAt >= maxAgeMs) await this.load()
+    if (Date.now() - this.loadedAt < maxAgeMs) return
+    const [latest] = await this.store.query('SELECT max(version) AS v FROM topology_versions', {}, Latest)
+    if ((latest?.v ?? 0) !== this.version) await this.load()
+    else this.loadedAt = Date.now()
   }
 
   /**
@@ -118,11 +127,11 @@ export class TopologyStore {
 
   /** Groups an endpoint belongs to in any version (an over-approximation is harmless where it is used). */
   groupsOfEndpoint(hostname: string, service: string): ReadonlySet<string> {
-    return this.endpointGroups.get(key(hostname, service)) ?? EMPTY
+    return this.endpointGroups.get(hostname)?.get(service) ?? EMPTY
   }
 
   isKnownEndpoint(hostname: string, service: string): boolean {
-    return this.endpointGroups.has(key(hostname, service))
+    return this.endpointGroups.get(hostname)?.has(service) ?? false
   }
 
   /** The providers a group belongs to, in any version. */
