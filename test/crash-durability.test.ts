@@ -10,8 +10,11 @@ const ADMIN = 'crash-admin-token-0123456789'
 const ROOT = join(import.meta.dirname, '..')
 const children: ChildProcess[] = []
 
+/** Ended, by exit or by signal (a killed child has `exitCode` null and `signalCode` set). */
+const ended = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null
+
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
+  for (const c of children.splice(0)) if (!ended(c)) c.kill('SIGKILL')
 })
 
 async function freePort(): Promise<number> {
@@ -35,7 +38,7 @@ async function serve(dataDir: string): Promise<{ url: string; child: ChildProces
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    if (ended(child)) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}`)
     const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false)
     if (ok) return { url, child }
     if (Date.now() > deadline) throw new Error('server not ready in 60 s')
@@ -65,10 +68,12 @@ describe('a 202 is a promise (DESIGN §5)', () => {
         if (acknowledged >= 20_000) stop = true
       }
     })
-    while (acknowledged < 20_000 && first.child.exitCode === null) await new Promise((r) => setTimeout(r, 20))
+    let clientsDone = false
+    const allClients = Promise.all(clients).then(() => (clientsDone = true))
+    while (acknowledged < 20_000 && !clientsDone && !ended(first.child)) await new Promise((r) => setTimeout(r, 20))
     first.child.kill('SIGKILL')
-    await Promise.all(clients)
-    await new Promise((r) => first.child.exitCode !== null ? r(null) : first.child.once('exit', r))
+    await allClients
+    await new Promise((r) => (ended(first.child) ? r(null) : first.child.once('exit', r)))
 
     const second = await serve(dataDir)
     const res = await call(second.url, '/v1/usage?from=2026-01&to=2026-12&granularity=total')
