@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { createClickHouseClient } from '../src/platform/clickhouse/client.js'
-import { Store } from '../src/platform/clickhouse/store.js'
+import { connectStore } from '../src/platform/clickhouse/client.js'
 import { api, fmt, sampleRss, startServer, writeResult } from './support.js'
 
 /**
@@ -146,7 +145,7 @@ export async function availabilityBench(): Promise<void> {
     }
 
     // The bare scan, in the same engine build over the same data directory (the server has exited).
-    const store = new Store(createClickHouseClient({ kind: 'embedded', path: join(dataDir, 'clickhouse') }), 'embedded')
+    const store = connectStore({ kind: 'embedded', path: join(dataDir, 'clickhouse') })
     const scanSql = `SELECT count() AS n FROM probe_results
       WHERE timestamp >= toDateTime64({from:String}, 3, 'UTC') AND timestamp < toDateTime64({to:String}, 3, 'UTC')
         AND NOT ignore(hostname, service, metric, status)`

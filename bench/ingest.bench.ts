@@ -4,9 +4,8 @@ import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { createClickHouseClient } from '../src/platform/clickhouse/client.js'
+import { connectStore } from '../src/platform/clickhouse/client.js'
 import { migrate } from '../src/platform/clickhouse/migrate.js'
-import { Store } from '../src/platform/clickhouse/store.js'
 import { api, fmt, sampleRss, startServer, writeResult } from './support.js'
 import { asIngestRow, usageRecords } from './usage-data.js'
 
@@ -51,7 +50,7 @@ export async function rawInsertRate(work: string, total = TOTAL): Promise<{ rate
   }
   out.end()
   await once(out, 'finish')
-  const store = new Store(createClickHouseClient({ kind: 'embedded', path: join(work, 'raw') }), 'embedded')
+  const store = connectStore({ kind: 'embedded', path: join(work, 'raw') })
   await migrate(store)
   const t0 = performance.now()
   await store.command(`INSERT INTO usage_ingest SELECT * FROM file({file:String}, 'JSONEachRow')`, { file })

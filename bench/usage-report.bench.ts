@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { createClickHouseClient } from '../src/platform/clickhouse/client.js'
+import { connectStore } from '../src/platform/clickhouse/client.js'
 import { migrate } from '../src/platform/clickhouse/migrate.js'
-import { Store } from '../src/platform/clickhouse/store.js'
 import { api, fmt, startServer, writeResult } from './support.js'
 
 /**
@@ -32,7 +31,7 @@ export async function usageReportBench(): Promise<void> {
 }
 
 async function loadAndTimeBareQuery(dataDir: string): Promise<number> {
-  const store = new Store(createClickHouseClient({ kind: 'embedded', path: join(dataDir, 'clickhouse') }), 'embedded')
+  const store = connectStore({ kind: 'embedded', path: join(dataDir, 'clickhouse') })
   try {
     await migrate(store)
     const t0 = performance.now()

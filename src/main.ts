@@ -9,10 +9,10 @@ import { VersionClock } from './collectors/version-clock.js'
 import { createPipeline } from './pipeline/bus-factory.js'
 import type { KindWriters } from './pipeline/bus.js'
 import { createUsageWriter } from './pipeline/usage-writer.js'
-import { createClickHouseClient } from './platform/clickhouse/client.js'
 import { migrate } from './platform/clickhouse/migrate.js'
 import { applyRetention } from './platform/clickhouse/retention.js'
-import { Store } from './platform/clickhouse/store.js'
+import { connectStore } from './platform/clickhouse/client.js'
+import type { Store } from './platform/clickhouse/store.js'
 import type { Config } from './platform/config.js'
 import { createMetrics } from './platform/metrics.js'
 import { createMonitoring, type Monitoring } from './monitoring/monitoring.js'
@@ -29,7 +29,7 @@ export interface Engine {
 
 /** Opens storage and applies migrations; shared by `serve`, `migrate` and the other commands. */
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
-  const store = new Store(createClickHouseClient(config.clickhouse), config.clickhouse.kind)
+  const store = connectStore(config.clickhouse)
   await migrate(store, undefined, (name) => logger.info({ migration: name }, 'migration applied'))
   await applyRetention(store, config.userRetentionMonths)
   return store

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import type { Config } from '../config.js'
+import { Store } from './store.js'
 
 export type ClickHouseTarget = Config['clickhouse']
 
@@ -21,4 +22,9 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
     request_timeout: 60_000,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   })
+}
+
+/** A Store on a new client for the target: the composition root and the benchmarks open it so. */
+export function connectStore(target: ClickHouseTarget): Store {
+  return new Store(createClickHouseClient(target), target)
 }

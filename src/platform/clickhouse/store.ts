@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, rmSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import type { z } from 'zod'
@@ -6,15 +10,28 @@ import type { ClickHouseTarget } from './client.js'
 
 export type Params = Record<string, unknown>
 
+/** Embedded inserts at least this large go through a spool file (see insertNdjson). */
+const SPOOL_MIN_CHARS = 256 * 1024
+
 /**
  * The storage port. Every query binds values as `{name:Type}` parameters; rows come back
  * through zod (64-bit integers arrive as strings).
  */
 export class Store {
+  /** Embedded only: where large inserts are staged for the engine's file reader. */
+  private readonly spool: string | undefined
+
   constructor(
     readonly client: ClickHouseClient,
-    private readonly target: ClickHouseTarget['kind'],
-  ) {}
+    target: ClickHouseTarget,
+  ) {
+    if (target.kind === 'embedded') {
+      this.spool = `${target.path}.spool`
+      // Files left by a crash were never acknowledged: their requests got no 202.
+      rmSync(this.spool, { recursive: true, force: true })
+      mkdirSync(this.spool, { recursive: true })
+    }
+  }
 
   async query<S extends z.ZodType>(query: string, params: Params, schema: S): Promise<z.infer<S>[]> {
     const rows = await this.run(async () => {
@@ -29,9 +46,12 @@ export class Store {
   }
 
   /**
-   * Inserts pre-serialised JSONEachRow text. Embedded, the text goes inline with the statement:
-   * measured ~3x faster in chDB than the client's row-array insert (reference/chdb-insert-paths.md).
-   * Against a server the client's normal streaming insert is used.
+   * Inserts pre-serialised JSONEachRow text. Against a server, the client's streaming insert.
+   * Embedded, a small insert goes inline with the statement (~3x faster in chDB than the client's
+   * row-array insert, reference/chdb-insert-paths.md); a large one is written to a spool file that
+   * the engine reads with its own parser, with the materialised views run in parallel — measured
+   * ~1.5x faster again for 7k–20k-row batches (bench/ingest.bench.ts). The file holds only what the
+   * statement would have carried, and is removed once the insert returned.
    */
   async insertNdjson(table: string, ndjson: string, dedupToken?: string): Promise<void> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`bad table name ${table}`)
@@ -39,10 +59,22 @@ export class Store {
       ? { insert_deduplication_token: dedupToken, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 }
       : {}
     await this.run(async () => {
-      if (this.target === 'embedded') {
+      if (this.spool === undefined) {
+        await this.client.insert({ table, values: Readable.from([ndjson]), format: 'JSONEachRow', clickhouse_settings: settings })
+      } else if (ndjson.length < SPOOL_MIN_CHARS) {
         await this.client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${ndjson}`, clickhouse_settings: settings })
       } else {
-        await this.client.insert({ table, values: Readable.from([ndjson]), format: 'JSONEachRow', clickhouse_settings: settings })
+        const file = join(this.spool, `${randomUUID()}.ndjson`)
+        try {
+          await writeFile(file, ndjson)
+          await this.client.command({
+            query: `INSERT INTO ${table} SELECT * FROM file({file:String}, 'JSONEachRow')`,
+            query_params: { file },
+            clickhouse_settings: { ...settings, parallel_view_processing: 1 },
+          })
+        } finally {
+          await rm(file, { force: true })
+        }
       }
     })
   }
