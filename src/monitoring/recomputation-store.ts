@@ -38,6 +38,31 @@ export interface StoredRecomputation {
   readonly requested_at: string
 }
 
+/** A recomputation as the API and the monthly report show it: flat, with ISO instants. */
+export const RecomputationOut = z.object({
+  id: z.string(),
+  report: z.string(),
+  kind: z.string(),
+  monitoring_host: z.string().optional(),
+  group: z.string().optional(),
+  metric: z.string().optional(),
+  hostname: z.string().optional(),
+  service: z.string().optional(),
+  start: z.string(),
+  end: z.string(),
+  reason: z.string(),
+  requested_by: z.string(),
+  requested_at: z.string(),
+})
+export type RecomputationOut = z.infer<typeof RecomputationOut>
+
+const isoOf = (v: string | Date) => (v instanceof Date ? v.toISOString() : v)
+
+export function recomputationOut(r: StoredRecomputation): RecomputationOut {
+  const { start, end, ...rest } = r.recomputation
+  return { id: r.id, report: r.report, ...rest, start: isoOf(start), end: isoOf(end), reason: r.reason, requested_by: r.requested_by, requested_at: r.requested_at }
+}
+
 const Row = z.object({ report: z.string(), id: z.string(), body: z.string(), reason: z.string(), requested_by: z.string(), requested_at: z.string() })
 
 /** Recomputations per report, audited: who asked, when and why is stored with each and never changed. */

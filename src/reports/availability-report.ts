@@ -5,11 +5,12 @@ import { daysOfMonth } from '../aggregators/availability/utc-day.js'
 import type { ArRow, AvailabilityService, GroupScope } from '../monitoring/availability-service.js'
 import { dataSeq } from '../monitoring/availability.queries.js'
 import type { DowntimeStore, StoredDowntime } from '../monitoring/downtime-store.js'
-import type { RecomputationStore } from '../monitoring/recomputation-store.js'
+import { RecomputationOut, recomputationOut, type RecomputationStore } from '../monitoring/recomputation-store.js'
 import type { TopologyStore } from '../monitoring/topology-store.js'
 import type { Store } from '../platform/clickhouse/store.js'
 
-const Figures = {
+/** A/R in percent (5 decimals; null when undefined: no known time) and fractions of the period, 0–1. */
+export const Figures = {
   availability: z.number().nullable(),
   reliability: z.number().nullable(),
   uptime: z.number(),
@@ -66,22 +67,7 @@ export const AvailabilityReportDoc = z.object({
       groups: z.array(z.string()),
     }),
   ),
-  recomputations: z.array(
-    z.object({
-      id: z.string(),
-      kind: z.string(),
-      monitoring_host: z.string().optional(),
-      group: z.string().optional(),
-      metric: z.string().optional(),
-      hostname: z.string().optional(),
-      service: z.string().optional(),
-      start: z.string(),
-      end: z.string(),
-      reason: z.string(),
-      requested_by: z.string(),
-      requested_at: z.string(),
-    }),
-  ),
+  recomputations: z.array(RecomputationOut.omit({ report: true })),
 })
 export type AvailabilityReportDoc = z.infer<typeof AvailabilityReportDoc>
 
@@ -222,8 +208,8 @@ export class AvailabilityReports {
       .of(report)
       .filter((r) => Date.parse(isoOf(r.recomputation.start)) < endMs && Date.parse(isoOf(r.recomputation.end)) > startMs)
       .map((r) => {
-        const { start, end, ...rest } = r.recomputation
-        return { id: r.id, ...rest, start: isoOf(start), end: isoOf(end), reason: r.reason, requested_by: r.requested_by, requested_at: r.requested_at }
+        const { report: _report, ...out } = recomputationOut(r)
+        return out
       })
 
     return {

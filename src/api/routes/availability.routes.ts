@@ -4,6 +4,7 @@ import type { ArRow } from '../../monitoring/availability-service.js'
 import { DayString } from '../../monitoring/topology.schema.js'
 import { REPORT_NAME } from '../../monitoring/sla-report-store.js'
 import { forbidden } from '../../platform/errors.js'
+import { Figures } from '../../reports/availability-report.js'
 import { toCsv } from '../../reports/csv.js'
 import { principalOf, providerScope, requireRole } from '../auth.js'
 import type { ApiDeps } from '../deps.js'
@@ -15,14 +16,7 @@ const ArRowOut = z.object({
   service: z.string().optional(),
   hostname: z.string().optional(),
   period: z.string(),
-  /** Percent, 5 decimals; null when undefined (no known time). */
-  availability: z.number().nullable(),
-  reliability: z.number().nullable(),
-  /** Fractions of the period, 0–1. */
-  uptime: z.number(),
-  unknown: z.number(),
-  downtime: z.number(),
-  excluded: z.number(),
+  ...Figures,
   days: z.number().int(),
   computed_days: z.number().int(),
   target_availability: z.number().optional(),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { OperationsProfile } from '../../aggregators/availability/operations-profile.js'
 import { AggregationProfile, MetricProfile, SlaReport, Thresholds } from '../../aggregators/availability/profiles.js'
-import { RecomputationRequest, type StoredRecomputation } from '../../monitoring/recomputation-store.js'
+import { RecomputationOut, RecomputationRequest, recomputationOut } from '../../monitoring/recomputation-store.js'
 import { REPORT_NAME, type StoredReport } from '../../monitoring/sla-report-store.js'
 import { notFound } from '../../platform/errors.js'
 import { principalOf, requireRole } from '../auth.js'
@@ -20,28 +20,7 @@ const ReportOut = z.object({
   thresholds: Thresholds,
 })
 
-const RecomputationOut = z.object({
-  id: z.string(),
-  report: z.string(),
-  kind: z.string(),
-  monitoring_host: z.string().optional(),
-  group: z.string().optional(),
-  metric: z.string().optional(),
-  hostname: z.string().optional(),
-  service: z.string().optional(),
-  start: z.string(),
-  end: z.string(),
-  reason: z.string(),
-  requested_by: z.string(),
-  requested_at: z.string(),
-})
-
 const reportOut = (r: StoredReport) => ({ name: r.name, updated_at: r.updated_at, ...r.definition })
-const recomputationOut = (r: StoredRecomputation) => {
-  const { start, end, ...rest } = r.recomputation
-  const iso = (v: string | Date) => (v instanceof Date ? v.toISOString() : v)
-  return { id: r.id, report: r.report, ...rest, start: iso(start), end: iso(end), reason: r.reason, requested_by: r.requested_by, requested_at: r.requested_at }
-}
 
 export const slaReportRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app) => {
   const { monitoring } = deps

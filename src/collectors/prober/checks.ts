@@ -1,6 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
-import { connect as netConnect, isIP } from 'node:net'
+import { connect as netConnect, isIP, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import type { ProbeStatus } from '../../aggregators/availability/status.js'
 
@@ -87,14 +87,7 @@ export function httpCheck(url: URL, o: CheckOptions): Promise<CheckResult> {
  */
 export function tlsCheck(url: URL, o: CheckOptions): Promise<CheckResult> {
   const port = Number(url.port || 443)
-  return new Promise((resolve) => {
-    let done = false
-    const finish = (status: ProbeStatus, summary: string, message: string, perf = '') => {
-      if (done) return
-      done = true
-      socket.destroy()
-      resolve({ metric: METRIC_TLS, status, summary, message, actual_data: perf, at: Date.now() })
-    }
+  return socketCheck(METRIC_TLS, (finish) => {
     const socket = tlsConnect({
       host: url.hostname,
       port,
@@ -121,20 +114,14 @@ export function tlsCheck(url: URL, o: CheckOptions): Promise<CheckResult> {
     })
     socket.once('timeout', () => finish('CRITICAL', `no TLS handshake within ${o.timeoutMs} ms`, `${url.host}: timed out`))
     socket.once('error', (err) => finish('CRITICAL', `TLS connection failed: ${describe(err)}`, `${url.host}: ${describe(err)}`))
+    return socket
   })
 }
 
 /** Opens a TCP connection to `tcp://host:port`: OK when it connects in time, else CRITICAL. */
 export function tcpCheck(url: URL, o: CheckOptions): Promise<CheckResult> {
   const started = performance.now()
-  return new Promise((resolve) => {
-    let done = false
-    const finish = (status: ProbeStatus, summary: string, message: string, perf = '') => {
-      if (done) return
-      done = true
-      socket.destroy()
-      resolve({ metric: METRIC_TCP, status, summary, message, actual_data: perf, at: Date.now() })
-    }
+  return socketCheck(METRIC_TCP, (finish) => {
     const socket = netConnect({ host: url.hostname, port: Number(url.port), timeout: o.timeoutMs })
     socket.once('connect', () => {
       const ms = performance.now() - started
@@ -142,6 +129,23 @@ export function tcpCheck(url: URL, o: CheckOptions): Promise<CheckResult> {
     })
     socket.once('timeout', () => finish('CRITICAL', `no connection within ${o.timeoutMs} ms`, `${url.host}: timed out`))
     socket.once('error', (err) => finish('CRITICAL', `connection failed: ${describe(err)}`, `${url.host}: ${describe(err)}`))
+    return socket
+  })
+}
+
+type Finish = (status: ProbeStatus, summary: string, message: string, perf?: string) => void
+
+/** Runs a check on the socket `open` returns: the first `finish` settles it and destroys the socket. */
+function socketCheck(metric: string, open: (finish: Finish) => Socket): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    let done = false
+    const finish: Finish = (status, summary, message, perf = '') => {
+      if (done) return
+      done = true
+      socket.destroy()
+      resolve({ metric, status, summary, message, actual_data: perf, at: Date.now() })
+    }
+    const socket = open(finish)
   })
 }
 
