@@ -6,6 +6,7 @@ import { createKafkaSink, type KafkaSink } from '../platform/kafka/kafka-sink.js
 import type { Metrics } from '../platform/metrics.js'
 import type { Bus, KindWriters } from './bus.js'
 import { createDirectBus } from './direct-bus.js'
+import { groupPublishes } from './grouped-bus.js'
 
 export interface Pipeline {
   bus: Bus
@@ -22,7 +23,7 @@ export function createPipeline(
   deps: { store: Store; writers: KindWriters; metrics: Metrics; logger: Logger; runSink: boolean },
 ): Pipeline {
   if (!config.kafka) return { bus: createDirectBus({ store: deps.store, writers: deps.writers, limits: config.groupCommit, metrics: deps.metrics }) }
-  const kafkaBus = createKafkaBus(config.kafka, { logger: deps.logger, metrics: deps.metrics.registry })
+  const kafkaBus = groupPublishes(createKafkaBus(config.kafka, { logger: deps.logger, metrics: deps.metrics.registry }), config.groupCommit, deps.metrics)
   const sink = deps.runSink
     ? createKafkaSink(config.kafka, deps.writers, { logger: deps.logger, metrics: deps.metrics.registry, groupId: config.kafka.groupId })
     : undefined

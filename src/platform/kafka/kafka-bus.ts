@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Producer } from 'kafkajs'
+import { Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Bus, RecordKind } from '../../pipeline/bus.js'
@@ -8,7 +8,7 @@ import type { KafkaSettings } from './kafka-config.js'
 import { toBusError } from './kafka-errors.js'
 import { kafkaBusMetrics } from './kafka-metrics.js'
 import { messageChunks } from './message-chunks.js'
-import { ensureTopics, topicFor } from './topics.js'
+import { ensureTopics, RECORD_KINDS, topicFor } from './topics.js'
 
 export interface KafkaBusDeps {
   logger: Logger
@@ -22,17 +22,28 @@ const PRODUCER_RETRY = { retries: 6, initialRetryTime: 100, maxRetryTime: 2_000 
 /** Broker-side wait for all in-sync replicas. */
 const ACK_TIMEOUT_MS = 10_000
 const HEALTH_TIMEOUT_MS = 3_000
+/** How long the topics' partition metadata is trusted (kafkajs' own metadataMaxAge). */
+const METADATA_MAX_AGE_MS = 300_000
 
 interface ProducerSlot {
   producer: Producer
   ready: Promise<void>
   inFlight: number
   retired: boolean
+  /** kafkajs' default partitioner (its round robin for rows without a key is per producer). */
+  assign: ReturnType<typeof Partitioners.DefaultPartitioner>
 }
+
+type TopicPartitions = Map<string, PartitionMetadata[]>
 
 /**
  * The production bus: rows go to one topic per kind with acks=-1, so `publish` resolves once every
  * in-sync replica has them. Values are the rows' JSON (already validated and pseudonymised).
+ *
+ * Partitions are chosen here, by kafkajs' default partitioner over the topics' metadata (read
+ * with the admin client, refreshed every 5 minutes and after a failed send), so that a publish is
+ * split into produce requests by the bytes each partition gets, not by the request's total:
+ * large record batches are what make both the broker and the sink's fetches efficient.
  *
  * The producer is idempotent: kafkajs' own retries inside a send cannot duplicate or reorder.
  * After a send finally fails, that producer is retired and the next publish gets a fresh producer
@@ -46,26 +57,33 @@ export function createKafkaBus(settings: KafkaSettings, deps: KafkaBusDeps): Bus
   const metrics = kafkaBusMetrics(deps.metrics)
   const keyOf = deps.keyOf ?? defaultKey
   const inFlight = new Set<Promise<void>>()
-  let topicsReady: Promise<void> | undefined
+  let partitions: { at: number; map: Promise<TopicPartitions> } | undefined
   let slot: ProducerSlot | undefined
   let healthAdmin: Admin | undefined
   let closed = false
 
-  const prepareTopics = () => {
-    topicsReady ??= (async () => {
-      const admin = kafka.admin()
-      await admin.connect()
-      try {
-        const created = await ensureTopics(admin, settings)
-        if (created.length) deps.logger.info({ topics: created }, 'created Kafka topics')
-      } finally {
-        await admin.disconnect()
-      }
-    })().catch((err: unknown) => {
-      topicsReady = undefined
-      throw err
-    })
-    return topicsReady
+  const readPartitions = async (): Promise<TopicPartitions> => {
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      const created = await ensureTopics(admin, settings)
+      if (created.length) deps.logger.info({ topics: created }, 'created Kafka topics')
+      const { topics } = await admin.fetchTopicMetadata({ topics: RECORD_KINDS.map((kind) => topicFor(settings, kind)) })
+      return new Map(topics.map((t) => [t.name, t.partitions]))
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  const topicPartitions = (): Promise<TopicPartitions> => {
+    if (!partitions || performance.now() - partitions.at > METADATA_MAX_AGE_MS) {
+      const entry = { at: performance.now(), map: readPartitions() }
+      entry.map.catch(() => {
+        if (partitions === entry) partitions = undefined
+      })
+      partitions = entry
+    }
+    return partitions.map
   }
 
   const acquire = (): ProducerSlot => {
@@ -77,7 +95,7 @@ export function createKafkaBus(settings: KafkaSettings, deps: KafkaBusDeps): Bus
         createPartitioner: Partitioners.DefaultPartitioner,
         retry: PRODUCER_RETRY,
       })
-      slot = { producer, ready: prepareTopics().then(() => producer.connect()), inFlight: 0, retired: false }
+      slot = { producer, ready: producer.connect(), inFlight: 0, retired: false, assign: Partitioners.DefaultPartitioner() }
     }
     return slot
   }
@@ -96,12 +114,20 @@ export function createKafkaBus(settings: KafkaSettings, deps: KafkaBusDeps): Bus
     const started = performance.now()
     let failed = false
     try {
-      await s.ready
-      for (const messages of messageChunks(rows.map((row) => ({ key: keyOf(kind, row), value: JSON.stringify(row) })))) {
-        await s.producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages })
+      const [topics] = await Promise.all([topicPartitions(), s.ready])
+      const partitionMetadata = topics.get(topic) ?? []
+      const messages = rows.map((row): Message => {
+        // Bytes once here rather than a string measured and encoded again for each use.
+        const message: Message = { key: keyOf(kind, row), value: Buffer.from(JSON.stringify(row)) }
+        if (partitionMetadata.length) message.partition = s.assign({ topic, partitionMetadata, message })
+        return message
+      })
+      for (const chunk of messageChunks(messages)) {
+        await s.producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages: chunk })
       }
     } catch (err) {
       failed = true
+      partitions = undefined // leaders or partitions may have changed
       const busError = toBusError(err)
       deps.logger.warn({ kind, rows: rows.length, code: busError.code, cause: errorName(err) }, 'Kafka publish failed')
       throw busError

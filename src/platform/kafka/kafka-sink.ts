@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { Partitioners, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -9,6 +10,7 @@ import type { KafkaSettings } from './kafka-config.js'
 import { toBusError } from './kafka-errors.js'
 import { kafkaSinkMetrics } from './kafka-metrics.js'
 import { messageChunks } from './message-chunks.js'
+import { offsetCommits } from './offset-commits.js'
 import { keepAlive } from './batch-keepalive.js'
 import { decodeBatch, deadLetterMessage, dedupToken, type DeadLetter, type DecodedRow } from './sink-batch.js'
 import { deadLetterTopic, ensureTopics, kindOfTopic, RECORD_KINDS, topicFor } from './topics.js'
@@ -82,7 +84,7 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
     return { kind, writer }
   }
 
-  async function handleBatch(payload: EachBatchPayload, dlq: Producer): Promise<void> {
+  async function handleBatch(payload: EachBatchPayload, dlq: Producer, commit: ReturnType<typeof offsetCommits>): Promise<void> {
     const { topic, partition, messages } = payload.batch
     const last = messages.at(-1)
     if (!last) return
@@ -107,7 +109,7 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
       await sendDeadLetters(dlq, at, [...dead, ...rejected])
       payload.resolveOffset(last.offset)
       const next = (BigInt(last.offset) + 1n).toString()
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] })
+      await commit(payload.commitOffsetsIfNecessary, topic, partition, next)
       recordLag(topic, partition, Number(BigInt(payload.batch.highWatermark) - BigInt(next)))
       if (state === 'retrying') state = 'consuming'
     } catch (err) {
@@ -203,6 +205,8 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
       if (!topics.length) throw new Error('the Kafka sink has no writers')
       state = 'starting'
       stopping = new AbortController()
+      // Every partition batch in progress listens for the stop.
+      setMaxListeners(PARTITIONS_AT_ONCE + 1, stopping.signal)
       try {
         const admin = kafka.admin()
         await admin.connect()
@@ -222,6 +226,7 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
           allowAutoTopicCreation: false,
         })
         consumer = c
+        const commits = offsetCommits()
         c.on(c.events.GROUP_JOIN, ({ payload }) => {
           keepAssigned(payload.memberAssignment)
           state = 'consuming'
@@ -232,7 +237,7 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
         })
         await c.connect()
         await c.subscribe({ topics, fromBeginning: true })
-        await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_AT_ONCE, eachBatch: (p) => handleBatch(p, dlq) })
+        await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_AT_ONCE, eachBatch: (p) => handleBatch(p, dlq, commits) })
       } catch (err) {
         await stop().catch(() => undefined)
         throw toBusError(err)

@@ -1,25 +1,37 @@
 import type { Message } from 'kafkajs'
 
 /**
- * Payload bytes per produce request. Kafka's default message.max.bytes (1 MB) bounds one record
- * batch, i.e. everything for one partition in a request; half of it leaves room for per-record
- * overhead when all messages share a key.
+ * Payload bytes per partition in one produce request. Kafka's default message.max.bytes (1 MB)
+ * bounds one record batch, i.e. everything for one partition in a request; half of it leaves room
+ * for per-record overhead.
  */
-const MAX_CHUNK_BYTES = 512 * 1024
+const MAX_PARTITION_BYTES = 512 * 1024
 
-/** Splits messages into produce requests of at most `maxBytes` of keys, values and headers. */
-export function* messageChunks(messages: Iterable<Message>, maxBytes = MAX_CHUNK_BYTES): Generator<Message[]> {
+/**
+ * Splits messages into produce requests in which no partition gets more than `maxBytes` of keys,
+ * values and headers. A message without a partition may land on any, so it counts against the
+ * request's total. Order is kept: a partition's messages never move to an earlier request.
+ */
+export function* messageChunks(messages: Iterable<Message>, maxBytes = MAX_PARTITION_BYTES): Generator<Message[]> {
   let chunk: Message[] = []
-  let bytes = 0
+  let total = 0
+  let unassigned = 0
+  const perPartition = new Map<number, number>()
   for (const m of messages) {
     const size = byteLength(m.key) + byteLength(m.value) + headerBytes(m.headers)
-    if (chunk.length && bytes + size > maxBytes) {
+    const p = m.partition
+    const used = p === undefined ? total : (perPartition.get(p) ?? 0) + unassigned
+    if (chunk.length && used + size > maxBytes) {
       yield chunk
       chunk = []
-      bytes = 0
+      total = 0
+      unassigned = 0
+      perPartition.clear()
     }
     chunk.push(m)
-    bytes += size
+    total += size
+    if (p === undefined) unassigned += size
+    else perPartition.set(p, (perPartition.get(p) ?? 0) + size)
   }
   if (chunk.length) yield chunk
 }

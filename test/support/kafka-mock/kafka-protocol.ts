@@ -2,6 +2,7 @@
  * The few Kafka wire-protocol pieces the mock front reads or rewrites. All of them are the
  * non-flexible (pre-KIP-482) encodings, which is all the mock (and kafkajs 2.2.4 against it) uses.
  */
+export const API_FETCH = 1
 export const API_METADATA = 3
 export const API_FIND_COORDINATOR = 10
 export const API_API_VERSIONS = 18
@@ -11,14 +12,20 @@ export const API_CREATE_TOPICS = 19
 export function frameReader(onFrame: (frame: Buffer) => void) {
   let chunks: Buffer[] = []
   let length = 0
+  // Bytes wanted before looking again: a large frame arrives in many chunks, joined once.
+  let wanted = 4
   return (chunk: Buffer) => {
     chunks.push(chunk)
     length += chunk.length
-    if (length < 4) return
+    if (length < wanted) return
     let buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+    wanted = 4
     while (buf.length >= 4) {
       const size = buf.readInt32BE(0)
-      if (buf.length < 4 + size) break
+      if (buf.length < 4 + size) {
+        wanted = 4 + size
+        break
+      }
       onFrame(buf.subarray(0, 4 + size))
       buf = buf.subarray(4 + size)
     }
@@ -155,4 +162,13 @@ export function patchFindCoordinator(f: Buffer, ver: number, mapPort: (port: num
   o += 2 + Math.max(out.readInt16BE(o), 0) // host
   out.writeInt32BE(mapPort(out.readInt32BE(o)), o)
   return out
+}
+
+/**
+ * Fetch v0–v11 request: size, apiKey, version, corr, clientId, replicaId, maxWaitMs, ...
+ * Lowers maxWaitMs to `maxMs` in place.
+ */
+export function capFetchWait(f: Buffer, maxMs: number): void {
+  const o = 12 + 2 + Math.max(f.readInt16BE(12), 0) + 4
+  if (f.readInt32BE(o) > maxMs) f.writeInt32BE(maxMs, o)
 }

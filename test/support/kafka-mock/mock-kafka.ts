@@ -5,8 +5,10 @@ import { controlChannel } from './control-channel.js'
 import {
   API_API_VERSIONS,
   API_CREATE_TOPICS,
+  API_FETCH,
   API_FIND_COORDINATOR,
   API_METADATA,
+  capFetchWait,
   encodeCreateTopicsResponse,
   frameReader,
   parseCreateTopics,
@@ -24,7 +26,8 @@ import {
  *  - adds CreateTopics (19) v0–v3 to ApiVersions responses and answers those requests itself
  *    through the helper's control channel;
  *  - rewrites broker ports in Metadata and FindCoordinator responses to the front's own ports
- *    (so every connection keeps going through the front) and points controllerId at a live broker.
+ *    (so every connection keeps going through the front) and points controllerId at a live broker;
+ *  - shortens Fetch waits (see FETCH_WAIT_MS).
  * kafkajs matches responses by correlation id, so answering CreateTopics out of order is fine.
  *
  * Know before relying on it: Metadata is v0–v2 only, so a Metadata request for an unknown topic
@@ -50,6 +53,12 @@ export interface MockKafkaOptions {
   log?: (message: string) => void
 }
 
+/**
+ * The mock answers an empty fetch only after its full MaxWait, even when data arrives meanwhile
+ * (Kafka answers as soon as there is data), so a consumer that caught up would stall for its
+ * whole wait. Short waits make the mock about as prompt as a broker.
+ */
+const FETCH_WAIT_MS = 20
 const ERR_TOPIC_ALREADY_EXISTS = 36
 const ERR_INVALID_REPLICATION_FACTOR = 38
 
@@ -99,6 +108,9 @@ export async function startMockKafka(opts: MockKafkaOptions = {}): Promise<MockK
 
   function relay(client: net.Socket, upstreamPort: number) {
     const up = net.connect(upstreamPort, '127.0.0.1')
+    // As brokers do (Kafka's SocketServer sets TCP_NODELAY): no Nagle delay on small responses.
+    client.setNoDelay(true)
+    up.setNoDelay(true)
     sockets.add(client)
     sockets.add(up)
     const pending = new Map<number, { apiKey: number; ver: number }>()
@@ -117,6 +129,7 @@ export async function startMockKafka(opts: MockKafkaOptions = {}): Promise<MockK
           )
           return
         }
+        if (apiKey === API_FETCH) capFetchWait(f, FETCH_WAIT_MS)
         pending.set(f.readInt32BE(8), { apiKey, ver })
         up.write(f)
       }),
