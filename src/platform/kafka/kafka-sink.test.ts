@@ -183,7 +183,8 @@ describe('Kafka sink into ClickHouse', () => {
       // Once both have joined, every partition has one owner: the rest is split between them.
       await until(async () => (await Promise.all(sinks.map((s) => s.health()))).every((h) => h.detail.sink === 'consuming'))
       await bus.publish('usage', rows.slice(100))
-      await total.reached(rows.length)
+      // A rebalance under a loaded machine (the whole suite runs beside it) may take a while.
+      await total.reached(rows.length, 50_000)
     } finally {
       await Promise.all(sinks.map((s) => s.stop()))
       await bus.close()
