@@ -90,10 +90,10 @@ export class RecomputeQueue {
       this.computedOf(c.report).add(c.day)
     }
     const at = this.now()
-    let newest = 0
+    // Advances even with no report defined: marks already read are not read again.
+    const newest = marks.reduce((max, m) => Math.max(max, m.seq), 0)
     for (const report of this.o.reports()) {
       for (const m of marks) {
-        newest = Math.max(newest, m.seq)
         // This process's own marks are in memory already (or in flight).
         if (m.source === this.o.marks.source) continue
         if (m.report !== '' && m.report !== report) continue
