@@ -18,9 +18,12 @@ const Query = z.object({ format: z.enum(['json', 'csv', 'html']).default('json')
 export const availabilityReportRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app) => {
   const { monitoring } = deps
 
-  const checkMonth = (month: string) => {
+  /** Refuses a month not started (or before 1970) and an unknown report, with current definitions. */
+  const checkRequest = async ({ report, month }: z.infer<typeof Params>) => {
     if (`${month}-01` > monitoring.today()) throw badRequest('MONTH_NOT_STARTED', `${month} has not started yet`)
     if (month < '1970-01') throw badRequest('VALIDATION_FAILED', 'month: must be 1970-01 or later')
+    await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
+    monitoring.availability.report(report)
   }
 
   const send = (req: FastifyRequest, reply: FastifyReply, doc: AvailabilityReportDoc, format: 'json' | 'csv' | 'html', status: number) => {
@@ -50,9 +53,7 @@ export const availabilityReportRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =
       },
     },
     async (req, reply) => {
-      checkMonth(req.params.month)
-      await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
-      monitoring.availability.report(req.params.report)
+      await checkRequest(req.params)
       const doc = await monitoring.availabilityReports.get(req.params.report, req.params.month)
       return send(req, reply, doc, req.query.format, 200)
     },
@@ -70,9 +71,7 @@ export const availabilityReportRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =
       },
     },
     async (req, reply) => {
-      checkMonth(req.params.month)
-      await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
-      monitoring.availability.report(req.params.report)
+      await checkRequest(req.params)
       const doc = await monitoring.availabilityReports.generate(req.params.report, req.params.month)
       monitoring.metrics.reportsGenerated.inc({ trigger: 'api' })
       return send(req, reply, doc, req.query.format, 201)
