@@ -77,6 +77,17 @@ describe('bad input', () => {
     expect(report.body.rows).toMatchObject([{ records: 2, value: 2 }])
   })
 
+  it('names every fault of a record at once, of its shape and of its context', async () => {
+    const bad = usageRecord({ record_id: 'many-faults', value: -1, provider: 'other-site', start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z', metric: 'gpu_years' })
+    const res = await post([bad])
+    expect(res.status).toBe(202)
+    expect(res.body.rejected).toHaveLength(1)
+    const errors: string[] = res.body.rejected[0].errors
+    for (const message of [/^value:/, /^start: must not be after end/, /^provider: this token may not write provider 'other-site'/, /^metric: 'gpu_years' is not a registered/]) {
+      expect(errors.some((e) => message.test(e))).toBe(true)
+    }
+  })
+
   it('rejects NaN and Infinity spelled in JSON lines', async () => {
     const body = ['{"record_id":"nan-1","provider":"egi","resource":"r","metric":"cpu_hours","value":NaN,"start":"2026-01-01T00:00:00Z","end":"2026-01-01T01:00:00Z"}',
       JSON.stringify(usageRecord({ record_id: 'nan-2', value: 'NaN' })),

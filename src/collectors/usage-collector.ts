@@ -31,17 +31,15 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
     let r = fastUsageRecord(value)
     if (!r) {
       const parsed = UsageRecordInput.safeParse(value)
-      if (!parsed.success) return { ok: false, errors: issueMessages(parsed.error) }
+      if (!parsed.success) {
+        // Every problem at once: the shape's, and those of the fields that do have their type.
+        const shapeErrors = issueMessages(parsed.error)
+        const failed = new Set(parsed.error.issues.map((i) => String(i.path[0])))
+        return { ok: false, errors: [...shapeErrors, ...contextErrors(stringFields(value, failed), scope, deps).errors] }
+      }
       r = parsed.data
     }
-    const errors: string[] = []
-    const start = parseRfc3339(r.start)
-    const end = parseRfc3339(r.end)
-    if (start === null) errors.push(`start: ${BAD_TIME}`)
-    if (end === null) errors.push(`end: ${BAD_TIME}`)
-    if (start !== null && end !== null && start > end) errors.push('start: must not be after end')
-    if (scope !== '*' && !scope.has(r.provider)) errors.push(`provider: this token may not write provider '${r.provider}'`)
-    if (!deps.catalog.get(r.metric)) errors.push(`metric: '${r.metric}' is not a registered metric definition`)
+    const { errors, start, end } = contextErrors(r, scope, deps)
     if (errors.length || start === null || end === null) return { ok: false, errors }
     return {
       ok: true,
@@ -66,6 +64,32 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
 }
 
 const BAD_TIME = 'must be an RFC 3339 timestamp with a real date, e.g. 2026-01-31T12:00:00Z'
+
+type ContextFields = Partial<Pick<UsageRecordInput, 'start' | 'end' | 'provider' | 'metric'>>
+
+/** What the schema cannot know: real dates in order, a provider this token may write, a known metric. */
+function contextErrors(r: ContextFields, scope: ProviderScope, deps: UsageCollectorDeps): { errors: string[]; start: number | null; end: number | null } {
+  const errors: string[] = []
+  const start = r.start === undefined ? null : parseRfc3339(r.start)
+  const end = r.end === undefined ? null : parseRfc3339(r.end)
+  if (r.start !== undefined && start === null) errors.push(`start: ${BAD_TIME}`)
+  if (r.end !== undefined && end === null) errors.push(`end: ${BAD_TIME}`)
+  if (start !== null && end !== null && start > end) errors.push('start: must not be after end')
+  if (r.provider !== undefined && scope !== '*' && !scope.has(r.provider)) errors.push(`provider: this token may not write provider '${r.provider}'`)
+  if (r.metric !== undefined && !deps.catalog.get(r.metric)) errors.push(`metric: '${r.metric}' is not a registered metric definition`)
+  return { errors, start, end }
+}
+
+/** The context fields of a record the schema refused, where they are strings the schema did not fault. */
+function stringFields(value: unknown, failed: ReadonlySet<string>): ContextFields {
+  const out: ContextFields = {}
+  if (value === null || typeof value !== 'object') return out
+  for (const k of ['start', 'end', 'provider', 'metric'] as const) {
+    const v = (value as Record<string, unknown>)[k]
+    if (typeof v === 'string' && !failed.has(k)) out[k] = v
+  }
+  return out
+}
 
 function metricIdsOf(body: ParsedBody): Set<string> {
   const ids = new Set<string>()
