@@ -16,6 +16,7 @@ export interface UsageCell {
 
 const num = z.coerce.number()
 const Row = z.object({ period: z.string(), metric: z.string(), value: num, records: num }).catchall(z.unknown())
+const RowWithUsers = Row.extend({ users: num })
 const UsersRow = z.object({ period: z.string(), metric: z.string(), users: num }).catchall(z.unknown())
 
 /**
@@ -24,7 +25,7 @@ const UsersRow = z.object({ period: z.string(), metric: z.string(), users: num }
  * Additive (`sum`) metrics over whole months read the monthly pre-aggregates: sums
  * and distinct-user sets (usage_monthly, with cells made dirty by a
  * replacement recounted from the raw records). A monthly report never rescans raw records.
- * Day-aligned ranges read usage_daily for values and the raw table for day-level distinct users. Level metrics (max/avg/last)
+ * Day-aligned ranges read sums and day-level distinct users from the deduplicated raw records in one pass. Level metrics (max/avg/last)
  * read usage_levels, the deduplicated records of level metrics alone. Sums are Decimal(38,9), so
  * every path gives the same exact numbers.
  */
@@ -62,19 +63,25 @@ export async function usageReport(store: Store, catalog: MetricCatalog, q: Usage
        GROUP BY ${outer}`
     : ''
   const [sums, sumUsers, levelRows] = await Promise.all([
-    store.query(
-      wholeMonths
-        ? `SELECT ${periodExpr(q.granularity, 'month')} AS period, ${dims} metric, toFloat64(sum(value)) AS value, sum(records) AS records
+    wholeMonths
+      ? store.query(
+          `SELECT ${periodExpr(q.granularity, 'month')} AS period, ${dims} metric, toFloat64(sum(value)) AS value, sum(records) AS records
            FROM usage_monthly
            WHERE ${monthRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql}
-           GROUP BY ${outer} HAVING records != 0`
-        : `SELECT ${periodExpr(q.granularity, 'day')} AS period, ${dims} metric, toFloat64(sum(value)) AS value, sum(records) AS records
-           FROM usage_daily
-           WHERE day >= {from:Date} AND day < {to:Date} AND metric NOT IN {level_ids:Array(String)} ${where.sql}
            GROUP BY ${outer} HAVING records != 0`,
-      p,
-      Row,
-    ),
+          p,
+          Row,
+        )
+      : // Day-aligned: one pass over the deduplicated records gives sums and distinct users together.
+        store.query(
+          `SELECT ${periodExpr(q.granularity, 'at')} AS period, ${dims} metric, toFloat64(sum(toDecimal128(value, 9))) AS value,
+                  count() AS records, uniqExactIf(user_id, user_id != '') AS users
+           FROM usage_records FINAL
+           WHERE ${inRange} AND metric NOT IN {level_ids:Array(String)} ${where.sql}
+           GROUP BY ${outer}`,
+          p,
+          RowWithUsers,
+        ),
     wholeMonths
       ? // Clean cells merge their stored user sets; the rare dirty ones recount from the raw records.
         store.query(
@@ -87,14 +94,7 @@ export async function usageReport(store: Store, catalog: MetricCatalog, q: Usage
           p,
           UsersRow,
         )
-      : store.query(
-          `SELECT ${periodExpr(q.granularity, 'at')} AS period, ${dims} metric, uniqExact(user_id) AS users
-           FROM usage_records FINAL
-           WHERE ${inRange} AND metric NOT IN {level_ids:Array(String)} AND user_id != '' ${where.sql}
-           GROUP BY ${outer}`,
-          p,
-          UsersRow,
-        ),
+      : Promise.resolve([]),
     levels.length === 0
       ? Promise.resolve([])
       : store.query(
@@ -112,11 +112,13 @@ export async function usageReport(store: Store, catalog: MetricCatalog, q: Usage
            )
            GROUP BY ${outer}`,
           p,
-          Row.extend({ users: num }),
+          RowWithUsers,
         ),
   ])
 
-  const usersByKey = new Map(sumUsers.map((u) => [cellKey(u, q.groupBy), u.users]))
+  // Day-aligned rows carry their users; monthly ones take them from the user-set query.
+  const withUsers = wholeMonths ? sumUsers : (sums as z.infer<typeof RowWithUsers>[])
+  const usersByKey = new Map(withUsers.map((u) => [cellKey(u, q.groupBy), u.users]))
   const cells = sums.map((v) => toCell(v, q.groupBy, catalog, usersByKey.get(cellKey(v, q.groupBy)) ?? 0))
   for (const r of levelRows) cells.push(toCell(r, q.groupBy, catalog, r.users))
   return cells.sort(compareCells(q.groupBy))
