@@ -20,7 +20,8 @@ export async function freePort(): Promise<number> {
 /** Starts `eosc-am serve` as its own process (so its RSS is measured alone) and waits for /readyz. */
 export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort()
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve'], {
+  // The node flags bin/eosc-am.js and `npm start` run the server with.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve'], {
     env: { ...process.env, EOSC_AM_DATA_DIR: dataDir, EOSC_AM_PORT: String(port), EOSC_AM_HOST: '127.0.0.1', EOSC_AM_ADMIN_TOKEN: ADMIN, EOSC_AM_LOG_LEVEL: 'warn', ...env },
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],

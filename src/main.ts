@@ -8,6 +8,7 @@ import { createResourceProviders } from './catalog/resource-providers.js'
 import { VersionClock } from './collectors/version-clock.js'
 import { createPipeline } from './pipeline/bus-factory.js'
 import type { KindWriters } from './pipeline/bus.js'
+import { StoredKeys } from './pipeline/stored-keys.js'
 import { createUsageWriter } from './pipeline/usage-writer.js'
 import { migrate } from './platform/clickhouse/migrate.js'
 import { applyRetention } from './platform/clickhouse/retention.js'
@@ -52,8 +53,9 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   await catalog.load()
   const clock = new VersionClock()
   const monitoring = await createMonitoring({ store, clock, logger, metrics, config: config.monitoring })
+  const storedKeys = loadStoredKeys(config, store, logger)
   const writers: KindWriters = {
-    usage: createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum' }),
+    usage: createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum', storedKeys }),
     probe: monitoring.writers.probe,
     downtime: monitoring.writers.downtime,
   }
@@ -89,7 +91,28 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
       await orders.close()
       await bus.close()
       await sink?.stop()
+      await storedKeys?.stop()
       await store.close()
     },
   }
+}
+
+/**
+ * Embedded, this process is the only writer of usage records (chDB locks the data folder to one
+ * process), so a filter of the stored keys can spare the replacement lookup. Loaded in the
+ * background: until then every key is looked up.
+ */
+function loadStoredKeys(config: Config, store: Store, logger: Logger): StoredKeys | undefined {
+  if (config.clickhouse.kind !== 'embedded') return undefined
+  const keys = new StoredKeys()
+  const started = Date.now()
+  keys
+    .load(store, (n) => {
+      if (n % 1_000_000 === 0) logger.info({ keys: n }, 'loading stored usage keys')
+    })
+    .then(
+      () => logger.debug({ ms: Date.now() - started }, 'stored usage keys loaded'),
+      (err: unknown) => logger.warn({ err }, 'could not load the stored usage keys; every re-send check goes to ClickHouse'),
+    )
+  return keys
 }

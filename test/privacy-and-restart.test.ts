@@ -59,5 +59,9 @@ describe('restart', () => {
     await t.request({ method: 'POST', url: '/v1/usage-records', body: usageRecord({ record_id: 'p-after', user: RAW_USER }) })
     const after = await t.request({ method: 'GET', url: '/v1/usage?from=2026-01&to=2026-12' })
     expect(after.body.rows).toMatchObject([{ value: 4, records: 4, users: 1 }])
+    // A record stored before the restart, re-sent with a new value: replaced, not added.
+    await t.request({ method: 'POST', url: '/v1/usage-records', body: usageRecord({ record_id: 'p-0', user: RAW_USER, group: MARKER, value: 6 }) })
+    const replaced = await t.request({ method: 'GET', url: '/v1/usage?from=2026-01&to=2026-12' })
+    expect(replaced.body.rows).toMatchObject([{ value: 9, records: 4, users: 1 }])
   })
 })

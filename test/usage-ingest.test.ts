@@ -108,6 +108,14 @@ describe('bad input', () => {
     expect(report.body.rows).toMatchObject([{ group: "'; SELECT 1 --", records: 1 }])
   })
 
+  it('stores backslashes, quotes and non-ASCII verbatim, also through a replacement', async () => {
+    const odd = { record_id: 'C:\\jobs\\t1 "quoted"', resource: 'odd-res', group: 'vo\\n-é-😀' }
+    await post([usageRecord({ ...odd, value: 2 })])
+    await post([usageRecord({ ...odd, value: 5 })])
+    const report = await t.request({ method: 'GET', url: `/v1/usage?from=2026-01&to=2026-12&granularity=total&resource=odd-res&group_by=group`, token: egi })
+    expect(report.body.rows).toMatchObject([{ group: 'vo\\n-é-😀', value: 5, records: 1 }])
+  })
+
   it.each([
     ['not JSON at all', 'hello world', 'application/json', 400, 'INVALID_JSON'],
     ['a JSON scalar', '42', 'application/json', 400, 'INVALID_BODY'],
@@ -172,7 +180,7 @@ describe('idempotency', () => {
     }
   })
 
-  it('stays exact when concurrent requests replace the same records (batches prepared while others insert)', async () => {
+  it('stays exact when concurrent requests replace the same records', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => post(Array.from({ length: 50 }, (_, j) => usageRecord({ record_id: `race-${j}`, resource: 'race-res', value: i + 1, user: `u${i}@egi.eu` })))),
     )

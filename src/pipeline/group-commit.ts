@@ -2,8 +2,6 @@ export interface GroupCommitLimits {
   maxRows: number
   maxBytes: number
   maxWaitMs: number
-  /** Flushes running at once (default 1); the flush function keeps them in order if it must. */
-  maxInFlight?: number
 }
 
 interface Batch<T> {
@@ -13,16 +11,16 @@ interface Batch<T> {
 }
 
 /**
- * Groups concurrent submissions into one flush. Up to `maxInFlight` flushes run at once; while
- * they run, new submissions gather into the next batch (so parsing the next batch overlaps the
- * current insert), which flushes as soon as a slot frees. Idle, a batch waits at most `maxWaitMs`.
+ * Groups concurrent submissions into one flush. One flush runs at a time; while it runs, new
+ * submissions gather into the next batch (so parsing the next batch overlaps the current insert),
+ * which flushes as soon as it ends. Idle, a batch waits at most `maxWaitMs`.
  * A submission is never split: its promise settles with the flush that carried all its rows.
  */
 export class GroupCommit<T> {
   private open: Batch<T> | null = null
   private readonly ready: Batch<T>[] = []
   private timer: NodeJS.Timeout | null = null
-  private flushing = 0
+  private flushing = false
 
   constructor(
     private readonly flush: (rows: T[], requests: number) => Promise<void>,
@@ -41,14 +39,14 @@ export class GroupCommit<T> {
       batch.bytes += bytes
       batch.waiters.push({ resolve, reject })
       if (batch.rows.length >= this.limits.maxRows || batch.bytes >= this.limits.maxBytes) this.seal()
-      else if (this.flushing < this.maxInFlight && !this.timer) this.timer = setTimeout(() => this.seal(), this.limits.maxWaitMs)
+      else if (!this.flushing && !this.timer) this.timer = setTimeout(() => this.seal(), this.limits.maxWaitMs)
       this.pump()
     })
   }
 
   /** Resolves once everything submitted so far is flushed. */
   async drain(): Promise<void> {
-    while (this.open || this.ready.length || this.flushing > 0) {
+    while (this.open || this.ready.length || this.flushing) {
       this.seal()
       await new Promise((r) => setImmediate(r))
     }
@@ -66,20 +64,16 @@ export class GroupCommit<T> {
     this.pump()
   }
 
-  private get maxInFlight(): number {
-    return this.limits.maxInFlight ?? 1
-  }
-
   private pump(): void {
-    if (this.flushing >= this.maxInFlight) return
+    if (this.flushing) return
     const batch = this.ready.shift()
     if (!batch) return
-    this.flushing++
+    this.flushing = true
     this.flush(batch.rows, batch.waiters.length).then(
       () => batch.waiters.forEach((w) => w.resolve()),
       (err) => batch.waiters.forEach((w) => w.reject(err)),
     ).finally(() => {
-      this.flushing--
+      this.flushing = false
       // What gathered during the flush goes now rather than waiting for its timer.
       if (!this.ready.length && this.open) this.seal()
       else this.pump()

@@ -10,6 +10,13 @@ import type { ClickHouseTarget } from './client.js'
 
 export type Params = Record<string, unknown>
 
+/** TabSeparated rows for `Store.insertTsv`: their columns, and the SELECT list that maps them onto the table. */
+export interface TsvRows {
+  structure: string
+  select: string
+  text: string
+}
+
 /** Embedded inserts at least this large go through a spool file (see insertNdjson). */
 const SPOOL_MIN_CHARS = 256 * 1024
 
@@ -48,35 +55,64 @@ export class Store {
   /**
    * Inserts pre-serialised JSONEachRow text. Against a server, the client's streaming insert.
    * Embedded, a small insert goes inline with the statement (~3x faster in chDB than the client's
-   * row-array insert, reference/chdb-insert-paths.md); a large one is written to a spool file that
-   * the engine reads with its own parser, with the materialised views run in parallel — measured
-   * ~1.5x faster again for 7k–20k-row batches (bench/ingest.bench.ts). The file holds only what the
-   * statement would have carried, and is removed once the insert returned.
+   * row-array insert, reference/chdb-insert-paths.md); a large one goes through a spool file (see
+   * `spooled`), ~1.5x faster again for 7k–20k-row batches (bench/ingest.bench.ts).
    */
   async insertNdjson(table: string, ndjson: string, dedupToken?: string): Promise<void> {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`bad table name ${table}`)
-    const settings: ClickHouseSettings = dedupToken
-      ? { insert_deduplication_token: dedupToken, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 }
-      : {}
+    checkTableName(table)
+    const settings = dedupSettings(dedupToken)
     await this.run(async () => {
       if (this.spool === undefined) {
         await this.client.insert({ table, values: Readable.from([ndjson]), format: 'JSONEachRow', clickhouse_settings: settings })
       } else if (ndjson.length < SPOOL_MIN_CHARS) {
         await this.client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${ndjson}`, clickhouse_settings: settings })
       } else {
-        const file = join(this.spool, `${randomUUID()}.ndjson`)
-        try {
-          await writeFile(file, ndjson)
-          await this.client.command({
-            query: `INSERT INTO ${table} SELECT * FROM file({file:String}, 'JSONEachRow')`,
-            query_params: { file },
-            clickhouse_settings: { ...settings, parallel_view_processing: 1 },
-          })
-        } finally {
-          await rm(file, { force: true })
-        }
+        await this.spooled(ndjson, (file) => `INSERT INTO ${table} SELECT * FROM file(${file}, 'JSONEachRow')`, settings)
       }
     })
+  }
+
+  /**
+   * Inserts TabSeparated rows whose columns are `rows.structure`, mapped onto the table's columns by
+   * `rows.select` (e.g. epoch milliseconds → DateTime64). The engine parses TSV with ~25 % less
+   * work than JSONEachRow, and the writer's lines are half as long. Server: the rows stream as the
+   * body of `INSERT … SELECT … FROM input(…)`; embedded: through a spool file.
+   */
+  async insertTsv(table: string, rows: TsvRows, dedupToken?: string): Promise<void> {
+    checkTableName(table)
+    const settings = dedupSettings(dedupToken)
+    const structure = quoteLiteral(rows.structure)
+    await this.run(async () => {
+      if (this.spool === undefined) {
+        const result = await this.client.exec({
+          query: `INSERT INTO ${table} SELECT ${rows.select} FROM input(${structure}) FORMAT TabSeparated`,
+          values: Readable.from([rows.text]),
+          clickhouse_settings: settings,
+        })
+        result.stream.destroy()
+      } else {
+        await this.spooled(rows.text, (file) => `INSERT INTO ${table} SELECT ${rows.select} FROM file(${file}, 'TabSeparated', ${structure})`, settings)
+      }
+    })
+  }
+
+  /**
+   * Embedded: runs the insert `statement` over `text` staged in a spool file, which the engine reads
+   * with its own parser while the materialised views run in parallel. The file holds only what the
+   * statement would have carried, and is removed once the insert returned.
+   */
+  private async spooled(text: string, statement: (file: string) => string, settings: ClickHouseSettings): Promise<void> {
+    const file = join(this.spool!, `${randomUUID()}.data`)
+    try {
+      await writeFile(file, text)
+      await this.client.command({
+        query: statement('{file:String}'),
+        query_params: { file },
+        clickhouse_settings: { ...settings, parallel_view_processing: 1 },
+      })
+    } finally {
+      await rm(file, { force: true })
+    }
   }
 
   async ping(): Promise<boolean> {
@@ -104,3 +140,16 @@ export class Store {
     }
   }
 }
+
+function checkTableName(table: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`bad table name ${table}`)
+}
+
+function dedupSettings(dedupToken: string | undefined): ClickHouseSettings {
+  return dedupToken
+    ? { insert_deduplication_token: dedupToken, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 }
+    : {}
+}
+
+/** A SQL string literal of our own constant text (column structures). */
+const quoteLiteral = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`

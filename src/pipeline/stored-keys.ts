@@ -1,0 +1,144 @@
+import { z } from 'zod'
+import type { Store } from '../platform/clickhouse/store.js'
+
+/** Keys per Bloom layer at first; each further layer holds twice as many. */
+const FIRST_LAYER_KEYS = 1 << 20
+/** 10 bits and 7 probes per key: under 1 % false "may be stored". */
+const BITS_PER_KEY = 10
+const PROBES = 7
+
+const KeyRow = z.object({ provider: z.string(), record_id: z.string() })
+
+/**
+ * Which usage keys (provider, record_id) may already be stored: a Bloom filter over every key this
+ * process wrote or found stored at start. Its "no" is certain, so the usage writer skips the
+ * replacement lookup for those keys — nearly all of them, since accounting records are new far
+ * more often than re-sent — and the lookup no longer grows with the table.
+ *
+ * Sound only where this process is the one writer of usage records: the embedded engine, whose
+ * data folder chDB locks to a single process. Until the keys stored before start are loaded,
+ * every key "may" be stored. Keys are never removed (retention, erasure): a stale "may" only
+ * costs a lookup.
+ */
+export class StoredKeys {
+  private readonly layers: BloomLayer[] = [new BloomLayer(FIRST_LAYER_KEYS)]
+  private loaded = false
+  private stopped = false
+  private loading: Promise<void> = Promise.resolve()
+
+  /** `pageSize`: keys read per query while loading. */
+  constructor(private readonly pageSize = 100_000) {}
+
+  /** False when the key is certainly not stored. */
+  mayHave(provider: string, recordId: string): boolean {
+    if (!this.loaded) return true
+    hashKey(provider, recordId)
+    for (const layer of this.layers) if (layer.has()) return true
+    return false
+  }
+
+  add(provider: string, recordId: string): void {
+    hashKey(provider, recordId)
+    let layer = this.layers[this.layers.length - 1]!
+    if (layer.full) {
+      layer = new BloomLayer(layer.capacity * 2)
+      this.layers.push(layer)
+    }
+    layer.add()
+  }
+
+  /** Reads the stored keys page by page along the sort key; resolves when done (or stopped). */
+  load(store: Store, onProgress: (keys: number) => void = () => undefined): Promise<void> {
+    this.loading = (async () => {
+      let after = { provider: '', record_id: '' }
+      let total = 0
+      for (;;) {
+        if (this.stopped) return
+        const page = await store.query(
+          `SELECT provider, record_id FROM usage_records
+           WHERE provider > {provider:String} OR (provider = {provider:String} AND record_id > {record_id:String})
+           ORDER BY provider, record_id LIMIT {limit:UInt32}`,
+          { ...after, limit: this.pageSize },
+          KeyRow,
+        )
+        for (const k of page) this.add(k.provider, k.record_id)
+        total += page.length
+        if (page.length < this.pageSize) break
+        after = page[page.length - 1]!
+        onProgress(total)
+      }
+      this.loaded = true
+    })()
+    return this.loading
+  }
+
+  /** Stops a load in progress (the filter then keeps answering "may be stored"). */
+  async stop(): Promise<void> {
+    this.stopped = true
+    await this.loading.catch(() => undefined)
+  }
+}
+
+/** The two 32-bit hashes of the last key hashed (module state: no allocation per key). */
+let h1 = 0
+let h2 = 0
+
+/** FNV-1a and a second multiplicative hash over provider, a separator and record_id, finalised. */
+function hashKey(provider: string, recordId: string): void {
+  let a = 0x811c9dc5
+  let b = 0x9747b28c
+  for (let i = 0; i < provider.length; i++) {
+    const c = provider.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  a = Math.imul(a ^ 0xffff, 0x01000193)
+  b = Math.imul(b ^ 0xffff, 0x5bd1e995)
+  for (let i = 0; i < recordId.length; i++) {
+    const c = recordId.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  h1 = fmix(a)
+  h2 = fmix(b) | 1
+}
+
+/** MurmurHash3's finaliser: spreads every input bit over the word. */
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+class BloomLayer {
+  private readonly bits: Uint32Array
+  private readonly mask: number
+  private count = 0
+
+  constructor(readonly capacity: number) {
+    // A power of two of bits, so a probe is a mask rather than a modulo.
+    const size = 2 ** Math.ceil(Math.log2(capacity * BITS_PER_KEY))
+    this.bits = new Uint32Array(size / 32)
+    this.mask = size - 1
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity
+  }
+
+  add(): void {
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + Math.imul(i, h2)) & this.mask
+      this.bits[bit >>> 5]! |= 1 << (bit & 31)
+    }
+    this.count++
+  }
+
+  has(): boolean {
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + Math.imul(i, h2)) & this.mask
+      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false
+    }
+    return true
+  }
+}
