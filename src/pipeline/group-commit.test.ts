@@ -44,4 +44,25 @@ describe('GroupCommit', () => {
     await gc.drain()
     expect(seen).toEqual([1, 2])
   })
+
+  it('after a flush, lets a small next batch linger for more rows, and sends a half-full one at once', async () => {
+    const flushes: number[][] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const gc = new GroupCommit<number>(async (rows) => {
+      flushes.push([...rows])
+      if (flushes.length === 1) await gate
+    }, { maxRows: 10, maxBytes: 1e9, maxWaitMs: 1, lingerMs: 30 })
+    const first = gc.submit([1], 1)
+    await new Promise((r) => setTimeout(r, 5))
+    const second = gc.submit([2], 1)
+    release()
+    await first
+    // The flush ended with one row waiting: it lingers, and rows arriving meanwhile join it.
+    await new Promise((r) => setTimeout(r, 10))
+    expect(flushes).toHaveLength(1)
+    const third = gc.submit([3, 4, 5, 6], 1)
+    await Promise.all([second, third])
+    expect(flushes).toEqual([[1], [2, 3, 4, 5, 6]])
+  })
 })

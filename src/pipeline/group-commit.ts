@@ -2,6 +2,12 @@ export interface GroupCommitLimits {
   maxRows: number
   maxBytes: number
   maxWaitMs: number
+  /**
+   * After a flush, a next batch under half of maxRows waits up to this long for more rows (default
+   * 0: it goes at once). Under load, fewer and larger inserts: the engine's cost per row falls
+   * steeply with batch size (~7.6 µs at 10k rows, ~4.6 µs at 20k, mostly background merges).
+   */
+  lingerMs?: number
 }
 
 interface Batch<T> {
@@ -13,7 +19,8 @@ interface Batch<T> {
 /**
  * Groups concurrent submissions into one flush. One flush runs at a time; while it runs, new
  * submissions gather into the next batch (so parsing the next batch overlaps the current insert),
- * which flushes as soon as it ends. Idle, a batch waits at most `maxWaitMs`.
+ * which flushes as soon as it ends (or lingers, see `lingerMs`). Idle, a batch waits at most
+ * `maxWaitMs`.
  * A submission is never split: its promise settles with the flush that carried all its rows.
  */
 export class GroupCommit<T> {
@@ -38,7 +45,9 @@ export class GroupCommit<T> {
       for (const r of rows) batch.rows.push(r)
       batch.bytes += bytes
       batch.waiters.push({ resolve, reject })
-      if (batch.rows.length >= this.limits.maxRows || batch.bytes >= this.limits.maxBytes) this.seal()
+      const full = batch.rows.length >= this.limits.maxRows || batch.bytes >= this.limits.maxBytes
+      // Half full is worth an insert as soon as none is running, timer or not.
+      if (full || (!this.flushing && batch.rows.length >= this.limits.maxRows / 2)) this.seal()
       else if (!this.flushing && !this.timer) this.timer = setTimeout(() => this.seal(), this.limits.maxWaitMs)
       this.pump()
     })
@@ -74,9 +83,10 @@ export class GroupCommit<T> {
       (err) => batch.waiters.forEach((w) => w.reject(err)),
     ).finally(() => {
       this.flushing = false
-      // What gathered during the flush goes now rather than waiting for its timer.
-      if (!this.ready.length && this.open) this.seal()
-      else this.pump()
+      // What gathered during the flush goes now, or after lingering for more when it is small.
+      if (this.ready.length || !this.open) this.pump()
+      else if (!this.limits.lingerMs || this.open.rows.length >= this.limits.maxRows / 2) this.seal()
+      else this.timer ??= setTimeout(() => this.seal(), this.limits.lingerMs)
     })
   }
 }

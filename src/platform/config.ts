@@ -38,6 +38,7 @@ const EnvSchema = z.object({
   EOSC_AM_GROUP_COMMIT_MAX_ROWS: int(50_000, 1, 1_000_000),
   EOSC_AM_GROUP_COMMIT_MAX_BYTES: int(32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   EOSC_AM_GROUP_COMMIT_MAX_WAIT_MS: int(5, 0, 10_000),
+  EOSC_AM_GROUP_COMMIT_LINGER_MS: int(20, 0, 10_000),
   EOSC_AM_MARKETPLACE_URL: optional.pipe(z.url().optional()),
   EOSC_AM_MARKETPLACE_OMS_ID: optional,
   EOSC_AM_MARKETPLACE_TOKEN: optional,
@@ -73,7 +74,7 @@ export interface Config {
   readonly pseudonymKey?: string
   readonly suppressionK: number
   readonly userRetentionMonths: number
-  readonly groupCommit: { readonly maxRows: number; readonly maxBytes: number; readonly maxWaitMs: number }
+  readonly groupCommit: { readonly maxRows: number; readonly maxBytes: number; readonly maxWaitMs: number; readonly lingerMs: number }
   readonly monitoring: MonitoringConfig
   readonly marketplace?: {
     readonly url: string
@@ -151,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxRows: e.EOSC_AM_GROUP_COMMIT_MAX_ROWS,
       maxBytes: e.EOSC_AM_GROUP_COMMIT_MAX_BYTES,
       maxWaitMs: e.EOSC_AM_GROUP_COMMIT_MAX_WAIT_MS,
+      lingerMs: e.EOSC_AM_GROUP_COMMIT_LINGER_MS,
     },
     monitoring: monitoringConfig(e),
     marketplace:
