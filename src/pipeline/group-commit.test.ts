@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { GroupCommit } from './group-commit.js'
+import { GroupCommit, type GroupCommitLimits } from './group-commit.js'
+
+/** A GroupCommit whose first flush holds until `release()`; `flushes` records every flush. */
+function gated(limits: GroupCommitLimits) {
+  const flushes: number[][] = []
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const gc = new GroupCommit<number>(async (rows) => {
+    flushes.push([...rows])
+    if (flushes.length === 1) await gate
+  }, limits)
+  return { gc, flushes, release }
+}
 
 describe('GroupCommit', () => {
   it('groups submissions made while a flush runs into the next flush', async () => {
-    const flushes: number[][] = []
-    let release!: () => void
-    const gate = new Promise<void>((r) => (release = r))
-    const gc = new GroupCommit<number>(async (rows) => {
-      flushes.push([...rows])
-      if (flushes.length === 1) await gate
-    }, { maxRows: 100, maxBytes: 1e9, maxWaitMs: 1 })
+    const { gc, flushes, release } = gated({ maxRows: 100, maxBytes: 1e9, maxWaitMs: 1 })
     const first = gc.submit([1], 1)
     await new Promise((r) => setTimeout(r, 5))
     const rest = [gc.submit([2], 1), gc.submit([3, 4], 1), gc.submit([5], 1)]
@@ -46,13 +52,7 @@ describe('GroupCommit', () => {
   })
 
   it('after a flush, lets a small next batch linger for more rows, and sends a half-full one at once', async () => {
-    const flushes: number[][] = []
-    let release!: () => void
-    const gate = new Promise<void>((r) => (release = r))
-    const gc = new GroupCommit<number>(async (rows) => {
-      flushes.push([...rows])
-      if (flushes.length === 1) await gate
-    }, { maxRows: 10, maxBytes: 1e9, maxWaitMs: 1, lingerMs: 30 })
+    const { gc, flushes, release } = gated({ maxRows: 10, maxBytes: 1e9, maxWaitMs: 1, lingerMs: 30 })
     const first = gc.submit([1], 1)
     await new Promise((r) => setTimeout(r, 5))
     const second = gc.submit([2], 1)
