@@ -87,7 +87,7 @@ async function serve(config: Config, logger: ReturnType<typeof createLogger>, op
   const engine = await createEngine(config, logger, options)
   const tokens = new TokenStore(engine.store)
   if (!config.adminToken && !(await tokens.hasAdmin())) {
-    const { token } = await tokens.create({ name: 'dev-admin', role: 'admin', providers: [] })
+    const { token } = await tokens.create({ name: 'dev-admin', role: 'admin', providers: [] }, 'startup')
     process.stdout.write(
       `\nNo EOSC_AM_ADMIN_TOKEN set: created a development admin token (shown only this once, stored hashed):\n\n  ${token}\n\n`,
     )
@@ -129,7 +129,7 @@ async function createToken(config: Config, logger: ReturnType<typeof createLogge
     return 2
   }
   const store = await openStore(config, logger)
-  const created = await new TokenStore(store).create({ name: values.name ?? `${role.data}-token`, role: role.data, providers })
+  const created = await new TokenStore(store).create({ name: values.name ?? `${role.data}-token`, role: role.data, providers }, 'cli')
   await store.close()
   process.stdout.write(`${created.token}\n`)
   process.stderr.write(`created ${role.data} token '${created.name}'${providers.length ? ` for ${providers.join(', ')}` : ''} (shown once)\n`)

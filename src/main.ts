@@ -17,6 +17,8 @@ import type { Store } from './platform/clickhouse/store.js'
 import type { Config } from './platform/config.js'
 import { createMetrics } from './platform/metrics.js'
 import { createMonitoring, type Monitoring } from './monitoring/monitoring.js'
+import { AuditLog } from './privacy/audit-log.js'
+import { createErasure } from './privacy/erasure.js'
 import { loadOrCreateKey, Pseudonymiser } from './privacy/pseudonymiser.js'
 import { createOrderServices, type OrderServices } from './orders/order-services.js'
 
@@ -54,8 +56,11 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const clock = new VersionClock()
   const monitoring = await createMonitoring({ store, clock, logger, metrics, config: config.monitoring })
   const storedKeys = loadStoredKeys(config, store, logger)
+  const usageWriter = createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum', storedKeys })
+  const audit = new AuditLog(store)
+  const erase = createErasure({ store, pseudonymiser, audit, exclusively: (fn) => usageWriter.exclusively(fn) })
   const writers: KindWriters = {
-    usage: createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum', storedKeys }),
+    usage: usageWriter,
     probe: monitoring.writers.probe,
     downtime: monitoring.writers.downtime,
   }
@@ -73,7 +78,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     providers: createResourceProviders({ aliases, topology: monitoring.topology }),
     schedule: true,
   })
-  const app = await buildApp({ config, logger, store, bus, tokens, catalog, pseudonymiser, clock, metrics, aliases, orders, monitoring }).catch(async (err: unknown) => {
+  const app = await buildApp({ config, logger, store, bus, tokens, catalog, pseudonymiser, audit, erase, clock, metrics, aliases, orders, monitoring }).catch(async (err: unknown) => {
     await orders.close()
     throw err
   })

@@ -20,6 +20,7 @@ import { orderTriggerRoutes } from './routes/order-trigger.routes.js'
 import { orderRoutes } from './routes/orders.routes.js'
 import { resourceAliasRoutes } from './routes/resource-aliases.routes.js'
 import { tokenRoutes } from './routes/tokens.routes.js'
+import { privacyRoutes } from './routes/privacy.routes.js'
 import { usageRecordRoutes } from './routes/usage-records.routes.js'
 import { usageRoutes } from './routes/usage.routes.js'
 
@@ -55,6 +56,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes())
   await app.register(metricDefinitionRoutes(deps))
   await app.register(tokenRoutes(deps))
+  await app.register(privacyRoutes(deps))
   await app.register(usageRecordRoutes(deps))
   await app.register(usageRoutes(deps))
   await app.register(orderTriggerRoutes(deps))

@@ -9,6 +9,8 @@ import type { Config } from '../platform/config.js'
 import type { Metrics } from '../platform/metrics.js'
 import type { Monitoring } from '../monitoring/monitoring.js'
 import type { OrderServices } from '../orders/order-services.js'
+import type { AuditLog } from '../privacy/audit-log.js'
+import type { Erase } from '../privacy/erasure.js'
 import type { Pseudonymiser } from '../privacy/pseudonymiser.js'
 
 /** Everything the API needs, built once by the composition root (src/main.ts) or a test. */
@@ -20,6 +22,8 @@ export interface ApiDeps {
   tokens: TokenStore
   catalog: MetricCatalog
   pseudonymiser: Pseudonymiser
+  audit: AuditLog
+  erase: Erase
   clock: VersionClock
   metrics: Metrics
   aliases: ResourceAliases

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
+import { AuditLog } from '../privacy/audit-log.js'
 import { Role, type Principal } from './roles.js'
 
 const CACHE_TTL_MS = 30_000
@@ -21,13 +22,15 @@ export class TokenStore {
     private readonly bootstrapAdminToken?: string,
   ) {}
 
-  async create(input: { name: string; role: Role; providers: string[] }): Promise<{ token: string; name: string; role: Role; providers: string[] }> {
+  /** Creates a token and records who did in the audit log (`actor`: a token name, `cli`, `startup`). */
+  async create(input: { name: string; role: Role; providers: string[] }, actor: string): Promise<{ token: string; name: string; role: Role; providers: string[] }> {
     const token = newTokenSecret()
     await this.store.command(
       `INSERT INTO api_tokens (token_hash, name, role, providers, created_at, revoked, version)
        VALUES ({hash:String}, {name:String}, {role:String}, {providers:Array(String)}, now64(3), 0, {version:UInt64})`,
       { hash: hashToken(token), ...input, version: Date.now() * 1000 },
     )
+    await new AuditLog(this.store).record(actor, 'token.create', input)
     return { token, ...input }
   }
 

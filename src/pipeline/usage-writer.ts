@@ -24,8 +24,19 @@ export interface UsageWriterDeps {
  * sign −1 next to the new row; a row not newer than the stored one (a redelivery) is skipped.
  * Batches are written one at a time, in order, so each one's lookup sees the batches before it.
  */
-export function createUsageWriter(deps: UsageWriterDeps): KindWriter {
+/** The usage writer; `exclusively` runs other work on the usage tables between its batches. */
+export interface UsageWriter extends KindWriter {
+  exclusively<T>(fn: () => Promise<T>): Promise<T>
+}
+
+export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
   let tail: Promise<unknown> = Promise.resolve()
+
+  function serially<T>(fn: () => Promise<T>): Promise<T> {
+    const done = tail.then(fn)
+    tail = done.catch(() => undefined)
+    return done
+  }
 
   async function writeBatch(rows: readonly UsageRow[], dedupToken: string | undefined): Promise<void> {
     const latest: Keyed = new Map()
@@ -68,11 +79,8 @@ export function createUsageWriter(deps: UsageWriterDeps): KindWriter {
       return r.success ? { ok: true, row: r.data } : { ok: false, reason: issueMessages(r.error).join('; ') }
     },
     key: (row) => String(row.provider),
-    write(rows, { dedupToken }) {
-      const written = tail.then(() => writeBatch(rows as UsageRow[], dedupToken))
-      tail = written.catch(() => undefined)
-      return written
-    },
+    write: (rows, { dedupToken }) => serially(() => writeBatch(rows as UsageRow[], dedupToken)),
+    exclusively: serially,
   }
 }
 

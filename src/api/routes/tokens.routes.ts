@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Role } from '../../auth/roles.js'
-import { requireRole } from '../auth.js'
+import { principalOf, requireRole } from '../auth.js'
 import type { ApiDeps } from '../deps.js'
 
 export const TokenRequest = z
@@ -23,6 +23,6 @@ export const tokenRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app)
         response: { 201: z.object({ token: z.string(), name: z.string(), role: Role, providers: z.array(z.string()) }) },
       },
     },
-    async (req, reply) => reply.code(201).send(await deps.tokens.create(req.body)),
+    async (req, reply) => reply.code(201).send(await deps.tokens.create(req.body, principalOf(req).name)),
   )
 }

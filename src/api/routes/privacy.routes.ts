@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { AuditEntry } from '../../privacy/audit-log.js'
+import { principalOf, requireRole } from '../auth.js'
+import type { ApiDeps } from '../deps.js'
+
+const ErasureRequest = z.strictObject({
+  user: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+})
+
+const ErasureResult = z.object({
+  erasure_id: z.string(),
+  usage_records: z.number().int(),
+  usage_levels: z.number().int(),
+  orders: z.number().int(),
+  monthly_cells: z.number().int(),
+})
+
+export const privacyRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app) => {
+  app.post(
+    '/v1/privacy/erasure',
+    {
+      preHandler: requireRole(deps.tokens, ['admin']),
+      schema: {
+        description:
+          'Erase a user (DESIGN §3.6): every stored row derived from the identifier loses it — raw and level records, owned orders — ' +
+          'and the monthly cells that counted the user are rebuilt without it. Usage amounts stay, anonymous. Audited (counts only).',
+        body: ErasureRequest,
+        response: { 200: ErasureResult },
+      },
+    },
+    async (req) => deps.erase(req.body.user, principalOf(req).name),
+  )
+
+  app.get(
+    '/v1/audit',
+    {
+      preHandler: requireRole(deps.tokens, ['admin']),
+      schema: {
+        description: 'The audit log, newest first: erasures and token creation, with counts and token names, never a user identifier',
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        response: { 200: z.object({ entries: z.array(AuditEntry) }) },
+      },
+    },
+    async (req) => ({ entries: await deps.audit.list(req.query.limit) }),
+  )
+}

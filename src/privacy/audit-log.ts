@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto'
+import { z } from 'zod'
+import type { Store } from '../platform/clickhouse/store.js'
+
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+})
+export type AuditEntry = z.infer<typeof AuditEntry>
+
+const Row = z.object({ id: z.string(), at: z.string(), actor: z.string(), action: z.string(), detail: z.string() })
+
+/**
+ * The audit log (DESIGN §3.6, `GET /v1/audit`): administrative acts on personal data and access.
+ * Details hold counts and token names — never a user identifier or pseudonym.
+ */
+export class AuditLog {
+  constructor(private readonly store: Store) {}
+
+  async record(actor: string, action: string, detail: Record<string, unknown>): Promise<AuditEntry> {
+    const id = randomUUID()
+    const at = new Date().toISOString()
+    await this.store.command(
+      `INSERT INTO audit_log (at, id, actor, action, detail)
+       VALUES (parseDateTime64BestEffort({at:String}, 3, 'UTC'), {id:String}, {actor:String}, {action:String}, {detail:String})`,
+      { at, id, actor, action, detail: JSON.stringify(detail) },
+    )
+    return { id, at, actor, action, detail }
+  }
+
+  /** Newest first. */
+  async list(limit: number): Promise<AuditEntry[]> {
+    const rows = await this.store.query(
+      `SELECT id, formatDateTime(at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS at, actor, action, detail
+       FROM audit_log ORDER BY at DESC, id LIMIT {limit:UInt32}`,
+      { limit },
+      Row,
+    )
+    return rows.map((r) => ({ ...r, at: r.at.replace(/\.(\d{3})\d*Z$/, '.$1Z'), detail: JSON.parse(r.detail) as Record<string, unknown> }))
+  }
+}
