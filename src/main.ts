@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { buildApp } from './api/app.js'
+import { createOidcVerifier } from './auth/oidc.js'
 import { TokenStore } from './auth/token-store.js'
 import { MetricCatalog } from './catalog/metric-catalog.js'
 import { ResourceAliases } from './catalog/resource-aliases.js'
@@ -50,7 +51,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const pseudonymiser = new Pseudonymiser(
     loadOrCreateKey(config.pseudonymKey, config.dataDir, (path) => logger.warn({ path }, 'generated a new pseudonym key; back it up: without it pseudonyms cannot be reproduced')),
   )
-  const tokens = new TokenStore(store, config.adminToken)
+  const tokens = new TokenStore(store, config.adminToken, config.oidc && createOidcVerifier(config.oidc, (sub) => pseudonymiser.pseudonymise(sub)))
   const catalog = new MetricCatalog(store)
   await catalog.load()
   const clock = new VersionClock()

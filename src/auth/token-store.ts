@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
 import { AuditLog } from '../privacy/audit-log.js'
+import { looksLikeJwt, type OidcVerify } from './oidc.js'
 import { Role, type Principal } from './roles.js'
 
 const CACHE_TTL_MS = 30_000
@@ -20,6 +21,8 @@ export class TokenStore {
   constructor(
     private readonly store: Store,
     private readonly bootstrapAdminToken?: string,
+    /** Where OIDC is configured: verifies bearer JWTs (they are not stored tokens). */
+    private readonly verifyJwt?: OidcVerify,
   ) {}
 
   /** Creates a token and records who did in the audit log (`actor`: a token name, `cli`, `startup`). */
@@ -44,6 +47,7 @@ export class TokenStore {
   }
 
   async authenticate(token: string): Promise<Principal | null> {
+    if (this.verifyJwt && looksLikeJwt(token)) return this.verifyJwt(token)
     if (this.bootstrapAdminToken && safeEqual(token, this.bootstrapAdminToken)) {
       return { name: 'bootstrap-admin', role: 'admin', providers: [] }
     }

@@ -1,5 +1,6 @@
 import cron from 'node-cron'
 import { z } from 'zod'
+import { EntitlementGrant, type OidcConfig } from '../auth/oidc.js'
 import { monitoringConfig, MonitoringEnv, type MonitoringConfig } from '../monitoring/monitoring-config.js'
 
 /** Env values arrive as strings; empty strings mean "unset". */
@@ -33,6 +34,11 @@ const EnvSchema = z.object({
   EOSC_AM_KAFKA_SASL_PASSWORD: optional,
   EOSC_AM_ADMIN_TOKEN: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   EOSC_AM_PSEUDONYM_KEY: optional,
+  EOSC_AM_OIDC_ISSUER: optional,
+  EOSC_AM_OIDC_JWKS_URL: optional.pipe(z.url().optional()),
+  EOSC_AM_OIDC_AUDIENCE: optional,
+  EOSC_AM_OIDC_ENTITLEMENT_CLAIM: z.string().default('eduperson_entitlement'),
+  EOSC_AM_OIDC_GRANTS: optional,
   EOSC_AM_SUPPRESSION_K: int(5, 1, 1000),
   EOSC_AM_USER_RETENTION_MONTHS: int(18, 1, 1200),
   EOSC_AM_GROUP_COMMIT_MAX_ROWS: int(50_000, 1, 1_000_000),
@@ -72,6 +78,7 @@ export interface Config {
   }
   readonly adminToken?: string
   readonly pseudonymKey?: string
+  readonly oidc?: OidcConfig
   readonly suppressionK: number
   readonly userRetentionMonths: number
   readonly groupCommit: { readonly maxRows: number; readonly maxBytes: number; readonly maxWaitMs: number; readonly lingerMs: number }
@@ -110,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.EOSC_AM_MARKETPLACE_URL && !e.EOSC_AM_MARKETPLACE_OMS_ID) {
     problems.push('EOSC_AM_MARKETPLACE_URL needs EOSC_AM_MARKETPLACE_OMS_ID')
   }
+  const oidc = oidcConfig(e, problems)
   if (problems.length) throw new ConfigError(problems)
 
   const config: Config = {
@@ -146,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : undefined,
     adminToken: e.EOSC_AM_ADMIN_TOKEN,
     pseudonymKey: e.EOSC_AM_PSEUDONYM_KEY,
+    oidc,
     suppressionK: e.EOSC_AM_SUPPRESSION_K,
     userRetentionMonths: e.EOSC_AM_USER_RETENTION_MONTHS,
     groupCommit: {
@@ -174,4 +183,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : undefined,
   }
   return Object.freeze(config)
+}
+
+const Grants = z.record(z.string().min(1), EntitlementGrant)
+
+/** OIDC is on when its three settings are given together; the grants are JSON, checked here. */
+function oidcConfig(e: z.infer<typeof EnvSchema>, problems: string[]): OidcConfig | undefined {
+  const { EOSC_AM_OIDC_ISSUER: issuer, EOSC_AM_OIDC_JWKS_URL: jwksUrl, EOSC_AM_OIDC_GRANTS: grantsJson } = e
+  if (!issuer && !jwksUrl && !grantsJson) return undefined
+  if (!issuer || !jwksUrl || !grantsJson) {
+    problems.push('OIDC needs EOSC_AM_OIDC_ISSUER, EOSC_AM_OIDC_JWKS_URL and EOSC_AM_OIDC_GRANTS together')
+    return undefined
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(grantsJson)
+  } catch {
+    problems.push('EOSC_AM_OIDC_GRANTS: must be JSON, e.g. {"urn:mace:egi.eu:group:accounting:role=admin#aai.egi.eu": {"role": "admin"}}')
+    return undefined
+  }
+  const grants = Grants.safeParse(json)
+  if (!grants.success) {
+    for (const i of grants.error.issues) problems.push(`EOSC_AM_OIDC_GRANTS.${i.path.join('.')}: ${i.message}`)
+    return undefined
+  }
+  for (const [entitlement, g] of Object.entries(grants.data)) {
+    if (g.role === 'provider' && g.providers.length === 0) problems.push(`EOSC_AM_OIDC_GRANTS.${entitlement}: a provider grant needs at least one provider`)
+  }
+  return { issuer, jwksUrl, audience: e.EOSC_AM_OIDC_AUDIENCE, entitlementClaim: e.EOSC_AM_OIDC_ENTITLEMENT_CLAIM, grants: Object.entries(grants.data) }
 }
