@@ -5,7 +5,9 @@ import type { Pseudonymiser } from './pseudonymiser.js'
 
 export interface ErasureResult {
   erasure_id: string
-  /** Rows that carried the user's pseudonym, now anonymous (every stored version counts). */
+  /** Whether the user's usage records were deleted or kept anonymous. */
+  usage: 'deleted' | 'anonymised'
+  /** Stored rows that carried the user's pseudonym (every stored version counts). */
   usage_records: number
   usage_levels: number
   orders: number
@@ -22,20 +24,22 @@ const CELLS_PARAM = `SELECT c.1, toDate(c.2), c.3, c.4, c.5, c.6, c.7
 const SYNC = { mutations_sync: '2' }
 
 /**
- * Erasure (DESIGN §3.6): every row derived from a user's identifier loses it. The usage stays —
- * it is the provider's accounting, like aggregates after the retention period — but no longer
- * names anyone: the pseudonym is removed from the raw and level records (every stored version)
- * and from the orders the user owns, and the monthly cells that counted the user are rebuilt
- * from the records, so their distinct-user sets no longer hold it. Runs inside the usage writer's
- * sequence (`exclusively`), so no insert lands in a cell while it is rebuilt. Audited with counts
- * only. Not reachable from here: copies in Kafka topics (they age out with topic retention) and
- * the source systems, which must erase on their side.
+ * Erasure (DESIGN §3.6): every row derived from a user's identifier goes. By default the user's
+ * usage records go (every stored version of each record whose current version is theirs); with
+ * `keepUsage` they stay as anonymous usage — the provider's accounting keeps its totals, as
+ * aggregates do after the retention period — and only the pseudonym goes. Either way the
+ * pseudonym is gone from the raw and level records (superseded versions too) and from the orders
+ * the user owns, and the monthly cells that counted the user are rebuilt from the records, so
+ * their sums and distinct-user sets no longer hold it. Runs inside the usage writer's sequence
+ * (`exclusively`), so no insert of this process lands in a cell while it is rebuilt. Audited with
+ * counts only. Not reachable from here: copies in Kafka topics (they age out with topic retention)
+ * and the source systems, which must erase on their side.
  */
 export function createErasure(deps: { store: Store; pseudonymiser: Pick<Pseudonymiser, 'pseudonymise'>; audit: AuditLog; exclusively: <T>(fn: () => Promise<T>) => Promise<T> }) {
   const { store } = deps
   const count = async (sql: string, p: string) => (await store.query(sql, { p }, Count))[0]?.n ?? 0
 
-  return async function erase(user: string, actor: string): Promise<ErasureResult> {
+  return async function erase(user: string, actor: string, opts: { keepUsage?: boolean } = {}): Promise<ErasureResult> {
     const p = deps.pseudonymiser.pseudonymise(user)
     const counts = await deps.exclusively(async () => {
       const cells = await store.query(
@@ -50,8 +54,20 @@ export function createErasure(deps: { store: Store; pseudonymiser: Pick<Pseudony
         orders: await count('SELECT count() AS n FROM orders WHERE owner_pseudo = {p:String}', p),
         monthly_cells: cells.length,
       }
-      if (found.usage_records) await store.command(`ALTER TABLE usage_records UPDATE user_id = '' WHERE user_id = {p:String}`, { p }, SYNC)
-      if (found.usage_levels) await store.command(`ALTER TABLE usage_levels UPDATE user_id = '' WHERE user_id = {p:String}`, { p }, SYNC)
+      for (const table of ['usage_records', 'usage_levels'] as const) {
+        if (!found[table]) continue
+        if (!opts.keepUsage) {
+          // Every version of the records that are the user's now; deleting only the user's version
+          // would bring back an older one of someone else.
+          await store.command(
+            `ALTER TABLE ${table} DELETE WHERE (provider, record_id) IN (SELECT provider, record_id FROM ${table} FINAL WHERE user_id = {p:String})`,
+            { p },
+            SYNC,
+          )
+        }
+        // Versions since superseded by someone else's (or all of them, keeping the usage).
+        await store.command(`ALTER TABLE ${table} UPDATE user_id = '' WHERE user_id = {p:String}`, { p }, SYNC)
+      }
       if (found.orders) await store.command(`ALTER TABLE orders UPDATE owner_pseudo = '' WHERE owner_pseudo = {p:String}`, { p }, SYNC)
       if (cells.length) {
         const param = { cells: JSON.stringify(cells.map((c) => [c.metric, c.month, c.provider, c.resource, c.user_group, c.order_ref, c.installation])) }
@@ -69,8 +85,9 @@ export function createErasure(deps: { store: Store; pseudonymiser: Pick<Pseudony
       }
       return found
     })
-    const entry = await deps.audit.record(actor, 'privacy.erasure', counts)
-    return { erasure_id: entry.id, ...counts }
+    const result = { usage: opts.keepUsage ? ('anonymised' as const) : ('deleted' as const), ...counts }
+    const entry = await deps.audit.record(actor, 'privacy.erasure', result)
+    return { erasure_id: entry.id, ...result }
   }
 }
 

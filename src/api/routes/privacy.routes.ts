@@ -10,10 +10,13 @@ const ErasureRequest = z.strictObject({
     .min(1)
     .max(512)
     .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+  /** Keep the user's usage as anonymous records (totals unchanged) instead of deleting it. */
+  keep_usage: z.boolean().default(false),
 })
 
 const ErasureResult = z.object({
   erasure_id: z.string(),
+  usage: z.enum(['deleted', 'anonymised']),
   usage_records: z.number().int(),
   usage_levels: z.number().int(),
   orders: z.number().int(),
@@ -27,13 +30,13 @@ export const privacyRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (ap
       preHandler: requireRole(deps.tokens, ['admin']),
       schema: {
         description:
-          'Erase a user (DESIGN §3.6): every stored row derived from the identifier loses it — raw and level records, owned orders — ' +
-          'and the monthly cells that counted the user are rebuilt without it. Usage amounts stay, anonymous. Audited (counts only).',
+          'Erase a user (DESIGN §3.6): the user\'s usage records are deleted (or, with keep_usage, kept anonymous), the pseudonym ' +
+          'is removed from every stored row and owned order, and the monthly cells that counted the user are rebuilt. Audited (counts only).',
         body: ErasureRequest,
         response: { 200: ErasureResult },
       },
     },
-    async (req) => deps.erase(req.body.user, principalOf(req).name),
+    async (req) => deps.erase(req.body.user, principalOf(req).name, { keepUsage: req.body.keep_usage }),
   )
 
   app.get(
