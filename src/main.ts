@@ -93,6 +93,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     monitoring,
     async close() {
       await app.close()
+      await audit.flush()
       await monitoring.close()
       await orders.close()
       await bus.close()

@@ -25,6 +25,13 @@ import { usageRecordRoutes } from './routes/usage-records.routes.js'
 import { usageRoutes } from './routes/usage.routes.js'
 
 /** Builds the fastify app: plugins first, then routes. Listening is the caller's business. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The audit action a successful call records (report reads). */
+    audit?: string
+  }
+}
+
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -40,6 +47,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'
     deps.metrics.httpSeconds.observe({ method: req.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000)
+    // Report reads are audited (who read which aggregate, with which filters), after the answer went.
+    const audit = req.routeOptions.config.audit
+    if (audit && req.principal && reply.statusCode < 300) {
+      const { name, role } = req.principal
+      deps.audit.record(name, audit, { role, route, url: req.url }).catch((err: unknown) => req.log.warn({ err }, 'audit entry not written'))
+    }
   })
 
   await app.register(swagger, {

@@ -18,17 +18,30 @@ const Row = z.object({ id: z.string(), at: z.string(), actor: z.string(), action
  * Details hold counts and token names — never a user identifier or pseudonym.
  */
 export class AuditLog {
+  private readonly writing = new Set<Promise<unknown>>()
+
   constructor(private readonly store: Store) {}
 
   async record(actor: string, action: string, detail: Record<string, unknown>): Promise<AuditEntry> {
     const id = randomUUID()
     const at = new Date().toISOString()
-    await this.store.command(
+    const written = this.store.command(
       `INSERT INTO audit_log (at, id, actor, action, detail)
        VALUES (parseDateTime64BestEffort({at:String}, 3, 'UTC'), {id:String}, {actor:String}, {action:String}, {detail:String})`,
       { at, id, actor, action, detail: JSON.stringify(detail) },
     )
+    this.writing.add(written)
+    try {
+      await written
+    } finally {
+      this.writing.delete(written)
+    }
     return { id, at, actor, action, detail }
+  }
+
+  /** Waits for entries still being written (those recorded after a response went out). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.writing])
   }
 
   /** Newest first. */

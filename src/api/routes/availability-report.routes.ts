@@ -40,6 +40,7 @@ export const availabilityReportRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =
   app.get(
     '/v1/reports/availability/:report/:month',
     {
+      config: { audit: 'report.availability' },
       preValidation: requireRole(deps.tokens, ['admin', 'sla_manager', 'provider', 'funder']),
       schema: {
         description:

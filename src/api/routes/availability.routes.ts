@@ -52,6 +52,7 @@ export const availabilityRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => asyn
   app.get(
     '/v1/availability/:report',
     {
+      config: { audit: 'report.availability' },
       preValidation: requireRole(deps.tokens, ['admin', 'sla_manager', 'provider', 'funder']),
       schema: {
         description:

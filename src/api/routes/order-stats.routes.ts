@@ -41,6 +41,7 @@ export const orderStatsRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async 
   app.get(
     '/v1/orders/stats',
     {
+      config: { audit: 'report.orders' },
       preHandler: requireRole(deps.tokens, ['admin', 'provider', 'funder']),
       schema: {
         description:

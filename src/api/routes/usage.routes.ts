@@ -39,6 +39,7 @@ export const usageRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app)
   app.get(
     '/v1/usage',
     {
+      config: { audit: 'report.usage' },
       preHandler: requireRole(deps.tokens, ['admin', 'provider', 'funder']),
       schema: {
         description:
