@@ -33,7 +33,7 @@ describe('StoredKeys', () => {
   })
 
   it('knows every stored key after loading them page by page, and few others', async () => {
-    const keys = new StoredKeys(400)
+    const keys = new StoredKeys(400, 0)
     const progress: number[] = []
     await keys.load(store, (n) => progress.push(n))
     expect(progress.length).toBeGreaterThanOrEqual(6)
@@ -57,7 +57,7 @@ describe('StoredKeys', () => {
   })
 
   it('stops loading on request and stays cautious', async () => {
-    const keys = new StoredKeys(10)
+    const keys = new StoredKeys(10, 0)
     const loading = keys.load(store)
     await keys.stop()
     await loading
