@@ -17,6 +17,11 @@ export interface UsageWriterDeps {
   storedKeys?: StoredKeys
 }
 
+/** The usage writer; `exclusively` runs other work on the usage tables between its batches. */
+export interface UsageWriter extends KindWriter {
+  exclusively<T>(fn: () => Promise<T>): Promise<T>
+}
+
 /**
  * Writes usage rows so that re-sent records replace, never double count — in the raw table
  * (ReplacingMergeTree on (provider, record_id)) and in the pre-aggregates (signed rows). For each
@@ -24,11 +29,6 @@ export interface UsageWriterDeps {
  * sign −1 next to the new row; a row not newer than the stored one (a redelivery) is skipped.
  * Batches are written one at a time, in order, so each one's lookup sees the batches before it.
  */
-/** The usage writer; `exclusively` runs other work on the usage tables between its batches. */
-export interface UsageWriter extends KindWriter {
-  exclusively<T>(fn: () => Promise<T>): Promise<T>
-}
-
 export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
   let tail: Promise<unknown> = Promise.resolve()
 
