@@ -118,7 +118,7 @@ function loadStoredKeys(config: Config, store: Store, logger: Logger): StoredKey
       if (n % 1_000_000 === 0) logger.info({ keys: n }, 'loading stored usage keys')
     })
     .then(
-      () => logger.debug({ ms: Date.now() - started }, 'stored usage keys loaded'),
+      (keys) => keys !== null && logger.info({ keys, ms: Date.now() - started }, 'stored usage keys loaded'),
       (err: unknown) => logger.warn({ err }, 'could not load the stored usage keys; every re-send check goes to ClickHouse'),
     )
   return keys

@@ -24,7 +24,7 @@ export class StoredKeys {
   private readonly layers: BloomLayer[] = [new BloomLayer(FIRST_LAYER_KEYS)]
   private loaded = false
   private stopped = false
-  private loading: Promise<void> = Promise.resolve()
+  private loading: Promise<unknown> = Promise.resolve()
 
   /**
    * `pageSize`: keys read per query while loading. Small pages with a pause between them: the
@@ -54,13 +54,13 @@ export class StoredKeys {
     layer.add()
   }
 
-  /** Reads the stored keys page by page along the sort key; resolves when done (or stopped). */
-  load(store: Store, onProgress: (keys: number) => void = () => undefined): Promise<void> {
-    this.loading = (async () => {
+  /** Reads the stored keys page by page along the sort key; resolves with how many (null if stopped). */
+  load(store: Store, onProgress: (keys: number) => void = () => undefined): Promise<number | null> {
+    const loading = (async () => {
       let after = { provider: '', record_id: '' }
       let total = 0
       for (;;) {
-        if (this.stopped) return
+        if (this.stopped) return null
         const page = await store.query(
           `SELECT provider, record_id FROM usage_records
            WHERE provider > {provider:String} OR (provider = {provider:String} AND record_id > {record_id:String})
@@ -76,8 +76,10 @@ export class StoredKeys {
         await new Promise((r) => setTimeout(r, this.pauseMs))
       }
       this.loaded = true
+      return total
     })()
-    return this.loading
+    this.loading = loading
+    return loading
   }
 
   /** Stops a load in progress (the filter then keeps answering "may be stored"). */
