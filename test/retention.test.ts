@@ -56,7 +56,7 @@ describe('user-level retention (EOSC_AM_USER_RETENTION_MONTHS)', () => {
       })
     expect((await put(1, 'closed', '2025-01-05T00:00:00Z')).status).toBe(201)
     expect((await put(2, 'ready', '2025-01-05T00:00:00Z')).status).toBe(201)
-    expect((await t.request({ method: 'GET', url: '/v1/orders/eosc:9700:1' })).body.owner_known).toBe(true)
+    // (ClickHouse may apply an already expired TTL at insert, else at the merge.)
     await t.engine.store.command('OPTIMIZE TABLE orders FINAL')
     expect((await t.request({ method: 'GET', url: '/v1/orders/eosc:9700:1' })).body.owner_known).toBe(false)
     expect((await t.request({ method: 'GET', url: '/v1/orders/eosc:9700:2' })).body.owner_known).toBe(true)
