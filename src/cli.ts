@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, type Config } from './platform/config.js'
 import { createLogger } from './platform/logging.js'
 import { createMetrics } from './platform/metrics.js'
 import { createOrderServices } from './orders/order-services.js'
-import { loadOrCreateKey, Pseudonymiser } from './privacy/pseudonymiser.js'
+import { openPseudonymiser } from './privacy/pseudonymiser.js'
 import { availabilityReportCommand, REPORT_USAGE } from './reports/availability-report.command.js'
 
 const USAGE = `eosc-am — EOSC accounting and monitoring aggregation engine
@@ -143,9 +143,7 @@ async function syncOrders(config: Config, logger: ReturnType<typeof createLogger
     return 2
   }
   const store = await openStore(config, logger)
-  const pseudonymiser = new Pseudonymiser(
-    loadOrCreateKey(config.pseudonymKey, config.dataDir, (path) => logger.warn({ path }, 'generated a new pseudonym key; back it up')),
-  )
+  const pseudonymiser = openPseudonymiser(config, (path) => logger.warn({ path }, 'generated a new pseudonym key; back it up'))
   const aliases = new ResourceAliases(store, new VersionClock())
   const orders = createOrderServices({
     config,

@@ -20,7 +20,7 @@ import { createMetrics } from './platform/metrics.js'
 import { createMonitoring, type Monitoring } from './monitoring/monitoring.js'
 import { AuditLog } from './privacy/audit-log.js'
 import { createErasure } from './privacy/erasure.js'
-import { loadOrCreateKey, Pseudonymiser } from './privacy/pseudonymiser.js'
+import { openPseudonymiser } from './privacy/pseudonymiser.js'
 import { createOrderServices, type OrderServices } from './orders/order-services.js'
 
 export interface Engine {
@@ -48,8 +48,8 @@ export interface EngineOptions {
 export async function createEngine(config: Config, logger: Logger, options: EngineOptions = {}): Promise<Engine> {
   const store = await openStore(config, logger)
   const metrics = createMetrics()
-  const pseudonymiser = new Pseudonymiser(
-    loadOrCreateKey(config.pseudonymKey, config.dataDir, (path) => logger.warn({ path }, 'generated a new pseudonym key; back it up: without it pseudonyms cannot be reproduced')),
+  const pseudonymiser = openPseudonymiser(config, (path) =>
+    logger.warn({ path }, 'generated a new pseudonym key; back it up: without it pseudonyms cannot be reproduced'),
   )
   const tokens = new TokenStore(store, config.adminToken, config.oidc && createOidcVerifier(config.oidc, (sub) => pseudonymiser.pseudonymise(sub)))
   const catalog = new MetricCatalog(store)
@@ -72,7 +72,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const orders = createOrderServices({
     config,
     store,
-    pseudonymise: (id) => pseudonymiser.pseudonymise(id),
+    pseudonymise: (id, atMs) => pseudonymiser.pseudonymise(id, atMs),
     logger,
     metrics,
     // A resource's provider: the topology first, else the one declared with its aliases.

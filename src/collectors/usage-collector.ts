@@ -41,6 +41,8 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
     }
     const { errors, start, end } = contextErrors(r, scope, deps)
     if (errors.length || start === null || end === null) return { ok: false, errors }
+    // Accounted just before `end`: a day-long record ending at midnight belongs to that day.
+    const at = end > start ? end - 1 : end
     return {
       ok: true,
       row: {
@@ -51,9 +53,9 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
         value: r.value,
         start,
         end,
-        // Accounted just before `end`: a day-long record ending at midnight belongs to that day.
-        at: end > start ? end - 1 : end,
-        user_id: r.user === undefined ? '' : deps.pseudonymiser.pseudonymise(r.user),
+        at,
+        // With a keyring, the key of the period the usage is accounted in.
+        user_id: r.user === undefined ? '' : deps.pseudonymiser.pseudonymise(r.user, at),
         user_group: r.group ?? '',
         order_ref: r.order ?? '',
         installation: r.installation ?? '',

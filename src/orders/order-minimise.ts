@@ -6,8 +6,12 @@ import { ProjectItemPayload, ProjectPayload, type MarketplaceEvent } from './pro
 
 export interface MinimiseOptions {
   instance: string
-  /** The same keyed HMAC as usage users, so owner and usage user pseudonyms join. */
-  pseudonymise: (id: string) => string
+  /**
+   * The same keyed HMAC as usage users, so owner and usage user pseudonyms join. With a keyring,
+   * the key of the order's first known instant: the owner's usage in that key period links by
+   * user; after a key change, by order reference or resource.
+   */
+  pseudonymise: (id: string, atMs?: number) => string
   /** The item's project (raw Ordering API JSON): owner, typology, domains. */
   project?: unknown
   /** This item's events from the stream: the only source of times (payloads have none). */
@@ -42,6 +46,9 @@ export function minimiseProjectItem(raw: unknown, opts: MinimiseOptions): Outcom
   if (opts.observedAt) changes.push({ at: opts.observedAt, from: null, to: item.status.type })
 
   const orderType = item.attributes?.order_type ?? null
+  const createdAt = earliestOf(events.filter((e) => e.type === 'create').map((e) => e.timestamp))
+  const firstAt = earliestOf(times)
+  const keyAt = createdAt ?? firstAt
   return {
     ok: true,
     row: withDerived({
@@ -50,8 +57,8 @@ export function minimiseProjectItem(raw: unknown, opts: MinimiseOptions): Outcom
       project_id: item.project_id,
       item_id: item.id,
       status: item.status.type,
-      created_at: earliestOf(events.filter((e) => e.type === 'create').map((e) => e.timestamp)),
-      first_event_at: earliestOf(times),
+      created_at: createdAt,
+      first_event_at: firstAt,
       last_event_at: latestOf(times),
       status_changes: changes,
       status_history: [],
@@ -63,7 +70,7 @@ export function minimiseProjectItem(raw: unknown, opts: MinimiseOptions): Outcom
       category: item.attributes?.category ?? null,
       resource_pid: omsHint(item.oms_params, 'resource_pid'),
       provider: omsHint(item.oms_params, 'provider'),
-      owner_pseudo: owner?.owner ? opts.pseudonymise(owner.owner.uid) : null,
+      owner_pseudo: owner?.owner ? opts.pseudonymise(owner.owner.uid, keyAt === null ? undefined : Date.parse(keyAt)) : null,
       customer_typology: owner?.attributes?.customer_typology ?? null,
       scientific_domains: owner?.attributes?.scientific_domains ?? [],
     }),

@@ -22,7 +22,7 @@ export interface OrderPollerOptions {
   client: MarketplaceClient
   store: OrderStore
   instance: string
-  pseudonymise: (id: string) => string
+  pseudonymise: (id: string, atMs?: number) => string
   logger: Logger
   /** Events per page; large, since one page is one round trip (the Marketplace default is 20). */
   pageLimit?: number

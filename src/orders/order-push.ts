@@ -14,7 +14,7 @@ const MAX_SKEW_MS = 5 * 60_000
  * are returned as errors, never thrown; only storage failures throw.
  */
 export async function pushOrder(
-  deps: { store: ClickHouseOrderStore; pseudonymise: (id: string) => string; now?: () => number },
+  deps: { store: ClickHouseOrderStore; pseudonymise: (id: string, atMs?: number) => string; now?: () => number },
   orderRef: string,
   body: { project?: unknown; observed_at?: string | undefined } & Record<string, unknown>,
 ): Promise<Outcome<OrderState>> {

@@ -22,7 +22,7 @@ export interface OrderServices {
 export function createOrderServices(deps: {
   config: Pick<Config, 'marketplace'>
   store: Store
-  pseudonymise: (id: string) => string
+  pseudonymise: (id: string, atMs?: number) => string
   logger: Logger
   metrics: Metrics
   providers: ResourceProviders

@@ -10,7 +10,7 @@ export interface OrderSyncOptions {
   client: MarketplaceClient
   store: OrderStore
   instance: string
-  pseudonymise: (id: string) => string
+  pseudonymise: (id: string, atMs?: number) => string
   logger: Logger
   metrics: Metrics
   /** node-cron expression for the scheduled poll; none: polls only on triggers. */

@@ -1,6 +1,7 @@
 import cron from 'node-cron'
 import { z } from 'zod'
 import { EntitlementGrant, type OidcConfig } from '../auth/oidc.js'
+import { parseKeyring } from '../privacy/pseudonymiser.js'
 import { monitoringConfig, MonitoringEnv, type MonitoringConfig } from '../monitoring/monitoring-config.js'
 
 /** Env values arrive as strings; empty strings mean "unset". */
@@ -34,6 +35,7 @@ const EnvSchema = z.object({
   EOSC_AM_KAFKA_SASL_PASSWORD: optional,
   EOSC_AM_ADMIN_TOKEN: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   EOSC_AM_PSEUDONYM_KEY: optional,
+  EOSC_AM_PSEUDONYM_KEYS: optional,
   EOSC_AM_OIDC_ISSUER: optional,
   EOSC_AM_OIDC_JWKS_URL: optional.pipe(z.url().optional()),
   EOSC_AM_OIDC_AUDIENCE: optional,
@@ -78,6 +80,8 @@ export interface Config {
   }
   readonly adminToken?: string
   readonly pseudonymKey?: string
+  /** A keyring, `PERIOD=KEY,…` (checked here, parsed by the pseudonymiser). */
+  readonly pseudonymKeys?: string
   readonly oidc?: OidcConfig
   readonly suppressionK: number
   readonly userRetentionMonths: number
@@ -117,6 +121,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.EOSC_AM_MARKETPLACE_URL && !e.EOSC_AM_MARKETPLACE_OMS_ID) {
     problems.push('EOSC_AM_MARKETPLACE_URL needs EOSC_AM_MARKETPLACE_OMS_ID')
   }
+  if (e.EOSC_AM_PSEUDONYM_KEY && e.EOSC_AM_PSEUDONYM_KEYS) problems.push('set EOSC_AM_PSEUDONYM_KEY or EOSC_AM_PSEUDONYM_KEYS, not both')
+  if (e.EOSC_AM_PSEUDONYM_KEYS) {
+    try {
+      parseKeyring(e.EOSC_AM_PSEUDONYM_KEYS)
+    } catch (err) {
+      problems.push((err as Error).message)
+    }
+  }
   const oidc = oidcConfig(e, problems)
   if (problems.length) throw new ConfigError(problems)
 
@@ -154,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : undefined,
     adminToken: e.EOSC_AM_ADMIN_TOKEN,
     pseudonymKey: e.EOSC_AM_PSEUDONYM_KEY,
+    pseudonymKeys: e.EOSC_AM_PSEUDONYM_KEYS,
     oidc,
     suppressionK: e.EOSC_AM_SUPPRESSION_K,
     userRetentionMonths: e.EOSC_AM_USER_RETENTION_MONTHS,

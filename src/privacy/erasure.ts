@@ -35,23 +35,24 @@ const SYNC = { mutations_sync: '2' }
  * counts only. Not reachable from here: copies in Kafka topics (they age out with topic retention)
  * and the source systems, which must erase on their side.
  */
-export function createErasure(deps: { store: Store; pseudonymiser: Pick<Pseudonymiser, 'pseudonymise'>; audit: AuditLog; exclusively: <T>(fn: () => Promise<T>) => Promise<T> }) {
+export function createErasure(deps: { store: Store; pseudonymiser: Pick<Pseudonymiser, 'everyPseudonym'>; audit: AuditLog; exclusively: <T>(fn: () => Promise<T>) => Promise<T> }) {
   const { store } = deps
-  const count = async (sql: string, p: string) => (await store.query(sql, { p }, Count))[0]?.n ?? 0
+  const count = async (sql: string, p: string[]) => (await store.query(sql, { p }, Count))[0]?.n ?? 0
 
   return async function erase(user: string, actor: string, opts: { keepUsage?: boolean } = {}): Promise<ErasureResult> {
-    const p = deps.pseudonymiser.pseudonymise(user)
+    // Under every key of the ring: a subject has one pseudonym per key period.
+    const p = deps.pseudonymiser.everyPseudonym(user)
     const counts = await deps.exclusively(async () => {
       const cells = await store.query(
         `SELECT DISTINCT metric, toString(toStartOfMonth(at)) AS month, provider, resource, user_group, order_ref, installation
-         FROM usage_records WHERE user_id = {p:String}`,
+         FROM usage_records WHERE user_id IN {p:Array(String)}`,
         { p },
         Cell,
       )
       const found = {
-        usage_records: await count('SELECT count() AS n FROM usage_records WHERE user_id = {p:String}', p),
-        usage_levels: await count('SELECT count() AS n FROM usage_levels WHERE user_id = {p:String}', p),
-        orders: await count('SELECT count() AS n FROM orders WHERE owner_pseudo = {p:String}', p),
+        usage_records: await count('SELECT count() AS n FROM usage_records WHERE user_id IN {p:Array(String)}', p),
+        usage_levels: await count('SELECT count() AS n FROM usage_levels WHERE user_id IN {p:Array(String)}', p),
+        orders: await count('SELECT count() AS n FROM orders WHERE owner_pseudo IN {p:Array(String)}', p),
         monthly_cells: cells.length,
       }
       for (const table of ['usage_records', 'usage_levels'] as const) {
@@ -60,15 +61,15 @@ export function createErasure(deps: { store: Store; pseudonymiser: Pick<Pseudony
           // Every version of the records that are the user's now; deleting only the user's version
           // would bring back an older one of someone else.
           await store.command(
-            `ALTER TABLE ${table} DELETE WHERE (provider, record_id) IN (SELECT provider, record_id FROM ${table} FINAL WHERE user_id = {p:String})`,
+            `ALTER TABLE ${table} DELETE WHERE (provider, record_id) IN (SELECT provider, record_id FROM ${table} FINAL WHERE user_id IN {p:Array(String)})`,
             { p },
             SYNC,
           )
         }
         // Versions since superseded by someone else's (or all of them, keeping the usage).
-        await store.command(`ALTER TABLE ${table} UPDATE user_id = '' WHERE user_id = {p:String}`, { p }, SYNC)
+        await store.command(`ALTER TABLE ${table} UPDATE user_id = '' WHERE user_id IN {p:Array(String)}`, { p }, SYNC)
       }
-      if (found.orders) await store.command(`ALTER TABLE orders UPDATE owner_pseudo = '' WHERE owner_pseudo = {p:String}`, { p }, SYNC)
+      if (found.orders) await store.command(`ALTER TABLE orders UPDATE owner_pseudo = '' WHERE owner_pseudo IN {p:Array(String)}`, { p }, SYNC)
       if (cells.length) {
         const param = { cells: JSON.stringify(cells.map((c) => [c.metric, c.month, c.provider, c.resource, c.user_group, c.order_ref, c.installation])) }
         await store.command(`ALTER TABLE usage_monthly DELETE WHERE (${CELL}) IN (${CELLS_PARAM})`, param, SYNC)

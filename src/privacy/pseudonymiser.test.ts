@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadOrCreateKey, parseKey, Pseudonymiser } from './pseudonymiser.js'
+import { loadOrCreateKey, parseKey, parseKeyring, Pseudonymiser } from './pseudonymiser.js'
 
 describe('Pseudonymiser', () => {
   const key = Buffer.alloc(32, 7)
@@ -32,5 +32,26 @@ describe('Pseudonymiser', () => {
     expect(created).toBe(1)
     expect(statSync(join(dir, 'pseudonym.key')).mode & 0o777).toBe(0o600)
     expect(readFileSync(join(dir, 'pseudonym.key'), 'utf8').trim()).toHaveLength(64)
+  })
+
+  it('rotates keys per period: the key of the accounting instant, the first one for anything before', () => {
+    const k25 = Buffer.alloc(32, 1)
+    const k26 = Buffer.alloc(32, 2)
+    const ring = new Pseudonymiser(parseKeyring(`2026=${k26.toString('hex')}, 2025-01=${k25.toString('base64')}`))
+    const single25 = new Pseudonymiser(k25)
+    const single26 = new Pseudonymiser(k26)
+    expect(ring.pseudonymise('alice@egi.eu', Date.UTC(2025, 11, 31, 23, 59))).toBe(single25.pseudonymise('alice@egi.eu'))
+    expect(ring.pseudonymise('alice@egi.eu', Date.UTC(2026, 0, 1))).toBe(single26.pseudonymise('alice@egi.eu'))
+    expect(ring.pseudonymise('alice@egi.eu', Date.UTC(2019, 5, 1))).toBe(single25.pseudonymise('alice@egi.eu'))
+    expect(ring.everyPseudonym(' alice@egi.eu')).toEqual([single25.pseudonymise('alice@egi.eu'), single26.pseudonymise('alice@egi.eu')])
+  })
+
+  it('names what is wrong in a keyring', () => {
+    const key = 'ab'.repeat(32)
+    expect(() => parseKeyring(`26=${key}`)).toThrow(/PERIOD=KEY with PERIOD a year or YYYY-MM, got '26'/)
+    expect(() => parseKeyring(`2026-13=${key}`)).toThrow(/got '2026-13'/)
+    expect(() => parseKeyring(`2026=${key},2026-01=${key}`)).toThrow(/names a period twice/)
+    expect(() => parseKeyring('2026=abcd')).toThrow(/at least 32 bytes/)
+    expect(() => parseKeyring(' , ')).toThrow(/holds no key/)
   })
 })
