@@ -144,7 +144,7 @@ describe('GET /v1/audit', () => {
     const funder = await t.token('funder')
     expect((await t.request({ method: 'GET', url: '/v1/usage?from=2026-01&to=2026-03&group_by=provider', token: funder })).status).toBe(200)
     let entry: any
-    for (let i = 0; i < 50 && !entry; i++) {
+    for (let i = 0; i < 250 && !entry; i++) {
       const res = await t.request({ method: 'GET', url: '/v1/audit' })
       entry = res.body.entries.find((e: any) => e.action === 'report.usage' && e.detail.role === 'funder')
       if (!entry) await new Promise((r) => setTimeout(r, 20))
