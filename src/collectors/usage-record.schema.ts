@@ -1,12 +1,10 @@
 import { z } from 'zod'
 
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]+$/
+const NO_CONTROL_MESSAGE = 'must not contain control characters'
+
 /** Identifiers: printable, no control characters (they would corrupt CSV and logs). */
-const ident = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+export const ident = (max: number) => z.string().min(1).max(max).regex(NO_CONTROL, NO_CONTROL_MESSAGE)
 
 /** Checked as RFC 3339 by the collector, which parses each timestamp once (hot path). */
 const instant = z.string().max(40)
@@ -39,8 +37,9 @@ const epochMs = z.number().int().min(0).max(7_258_118_400_000)
 
 /** A pseudonymised usage row as it travels on the bus and lands in ClickHouse. */
 export const UsageRow = z.strictObject({
-  provider: z.string().min(1),
-  record_id: z.string().min(1),
+  // The key, as the writer's lookup needs it (ids travel newline-joined): checked as at intake.
+  provider: z.string().min(1).regex(NO_CONTROL, NO_CONTROL_MESSAGE),
+  record_id: z.string().min(1).regex(NO_CONTROL, NO_CONTROL_MESSAGE),
   resource: z.string().min(1),
   metric: z.string().min(1),
   value: z.number().finite().min(0),

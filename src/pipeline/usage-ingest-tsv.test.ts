@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import type { UsageRow } from '../collectors/usage-record.schema.js'
+import { UsageRow } from '../collectors/usage-record.schema.js'
 import { connectStore } from '../platform/clickhouse/client.js'
 import { migrate } from '../platform/clickhouse/migrate.js'
 import type { Store } from '../platform/clickhouse/store.js'
@@ -50,5 +50,11 @@ describe('usage_ingest rows as TabSeparated', () => {
       { record_id: 'a', user_group: odd, installation: '\\N', value: 1.5, start: rows[0]!.start, end: rows[0]!.end },
       { record_id: 'b', user_group: '', installation: '', value: 1e-7, start: 0, end: 7_258_118_399_999 },
     ])
+  })
+
+  it('never meets a control character in a key: UsageRow refuses it on the way in from Kafka', () => {
+    expect(UsageRow.safeParse(row({ record_id: 'a\nb' })).success).toBe(false)
+    expect(UsageRow.safeParse(row({ provider: 'p\tq' })).success).toBe(false)
+    expect(UsageRow.safeParse(row({ user_group: 'tab\there' })).success).toBe(true)
   })
 })

@@ -119,8 +119,8 @@ function maybeStored(latest: Keyed, storedKeys: StoredKeys | undefined): { provi
 /**
  * The stored (latest) version of the keys asked for. One query with two IN sets over the sort key
  * (provider, record_id): ~10x cheaper in ClickHouse than a tuple IN; the few cross-matches are
- * dropped here. The ids travel as one newline-joined string
- * (they hold no control characters): a 20k-element array parameter costs far more to format.
+ * dropped here. The ids travel as one newline-joined string (UsageRow refuses control characters
+ * in them): a 20k-element array parameter costs far more to format.
  */
 async function lookup(store: Store, latest: Keyed, keys: { providers: string[]; ids: string[] }): Promise<Keyed> {
   const { providers, ids } = keys
