@@ -56,6 +56,16 @@ describe('StoredKeys', () => {
     expect(falsePositives).toBeLessThan(300)
   })
 
+  it('claims a key: whether it may be stored, and from then on it may', async () => {
+    const keys = new StoredKeys()
+    expect(keys.claim('prov-0', 'before-load')).toBe(true)
+    await keys.load(store)
+    expect(keys.mayHave('prov-0', 'before-load')).toBe(true)
+    expect(keys.claim('prov-1', 'job-1')).toBe(true)
+    expect(keys.claim('prov-9', 'claimed-once')).toBe(false)
+    expect(keys.claim('prov-9', 'claimed-once')).toBe(true)
+  })
+
   it('stops loading on request and stays cautious', async () => {
     const keys = new StoredKeys(10, 0)
     const loading = keys.load(store)

@@ -46,6 +46,23 @@ export class StoredKeys {
 
   add(provider: string, recordId: string): void {
     hashKey(provider, recordId)
+    this.addHashed()
+  }
+
+  /**
+   * `mayHave` and `add` in one hashing: whether the key may already be stored, and from now on it
+   * may. The writer claims a batch's keys before inserting it; should the insert fail, the keys
+   * only answer "may be stored" and cost a lookup.
+   */
+  claim(provider: string, recordId: string): boolean {
+    hashKey(provider, recordId)
+    const may = !this.loaded || this.layers.some((layer) => layer.has())
+    this.addHashed()
+    return may
+  }
+
+  /** Adds the key last hashed. */
+  private addHashed(): void {
     let layer = this.layers[this.layers.length - 1]!
     if (layer.full) {
       layer = new BloomLayer(layer.capacity * 2)

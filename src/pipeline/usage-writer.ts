@@ -53,7 +53,6 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
       deps.metrics.insertSeconds.observe({ table: 'usage_ingest' }, (performance.now() - started) / 1000)
       deps.metrics.insertRows.observe({ table: 'usage_ingest' }, count)
     }
-    if (deps.storedKeys) for (const [provider, byId] of latest) for (const recordId of byId.keys()) deps.storedKeys.add(provider, recordId)
   }
 
   /** The batch's usage_ingest lines: each row with sign +1, after the version it replaces with sign −1. */
@@ -104,13 +103,13 @@ function movesUser(old: UsageRow, row: UsageRow): boolean {
   )
 }
 
-/** The batch's keys that may be stored: all of them without a key filter. */
+/** The batch's keys that may be stored, claimed in the filter: all of them without one. */
 function maybeStored(latest: Keyed, storedKeys: StoredKeys | undefined): { providers: string[]; ids: string[] } {
   const providers: string[] = []
   const ids: string[] = []
   for (const [provider, byId] of latest) {
     const before = ids.length
-    for (const recordId of byId.keys()) if (storedKeys?.mayHave(provider, recordId) ?? true) ids.push(recordId)
+    for (const recordId of byId.keys()) if (storedKeys?.claim(provider, recordId) ?? true) ids.push(recordId)
     if (ids.length > before) providers.push(provider)
   }
   return { providers, ids }
@@ -144,4 +143,3 @@ async function lookup(store: Store, latest: Keyed, keys: { providers: string[]; 
   }
   return found
 }
-
