@@ -24,7 +24,6 @@ import { privacyRoutes } from './routes/privacy.routes.js'
 import { usageRecordRoutes } from './routes/usage-records.routes.js'
 import { usageRoutes } from './routes/usage.routes.js'
 
-/** Builds the fastify app: plugins first, then routes. Listening is the caller's business. */
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The audit action a successful call records (report reads). */
@@ -32,6 +31,7 @@ declare module 'fastify' {
   }
 }
 
+/** Builds the fastify app: plugins first, then routes. Listening is the caller's business. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,

@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { ident } from '../../collectors/usage-record.schema.js'
 import { AuditEntry } from '../../privacy/audit-log.js'
 import { principalOf, requireRole } from '../auth.js'
 import type { ApiDeps } from '../deps.js'
 
 const ErasureRequest = z.strictObject({
-  user: z
-    .string()
-    .min(1)
-    .max(512)
-    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+  /** As a usage record's `user`. */
+  user: ident(512),
   /** Keep the user's usage as anonymous records (totals unchanged) instead of deleting it. */
   keep_usage: z.boolean().default(false),
 })
@@ -44,7 +42,8 @@ export const privacyRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (ap
     {
       preHandler: requireRole(deps.tokens, ['admin']),
       schema: {
-        description: 'The audit log, newest first: erasures and token creation, with counts and token names, never a user identifier',
+        description:
+          'The audit log, newest first: erasures, token creation and report reads, with counts, token names and URLs, never a user identifier',
         querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         response: { 200: z.object({ entries: z.array(AuditEntry) }) },
       },
