@@ -28,6 +28,8 @@ export interface Engine {
   store: Store
   orders: OrderServices
   monitoring: Monitoring
+  /** Resolves once usage written before the call is visible to reports (and to direct reads of the usage tables). */
+  settleUsage(): Promise<void>
   close(): Promise<void>
 }
 
@@ -56,8 +58,18 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   await catalog.load()
   const clock = new VersionClock()
   const monitoring = await createMonitoring({ store, clock, logger, metrics, config: config.monitoring })
-  const storedKeys = loadStoredKeys(config, store, logger)
-  const usageWriter = createUsageWriter({ store, metrics, isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum', storedKeys })
+  const embedded = config.clickhouse.kind === 'embedded'
+  const storedKeys = embedded ? new StoredKeys() : undefined
+  const usageWriter = createUsageWriter({
+    store,
+    metrics,
+    isLevelMetric: (m) => catalog.aggregationOf(m) !== 'sum',
+    storedKeys,
+    landing: embedded ? { onError: (err) => logger.error({ err }, 'moving landed usage failed; retrying in 1 s') } : undefined,
+  })
+  const recovered = await usageWriter.recover()
+  if (recovered) logger.info({ rows: recovered }, 'moved usage rows a stopped process had landed')
+  if (storedKeys) loadStoredKeys(storedKeys, store, logger)
   const audit = new AuditLog(store)
   const erase = createErasure({ store, pseudonymiser, audit, exclusively: (fn) => usageWriter.exclusively(fn) })
   const writers: KindWriters = {
@@ -79,7 +91,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     providers: createResourceProviders({ aliases, topology: monitoring.topology }),
     schedule: true,
   })
-  const app = await buildApp({ config, logger, store, bus, tokens, catalog, pseudonymiser, audit, erase, clock, metrics, aliases, orders, monitoring }).catch(async (err: unknown) => {
+  const app = await buildApp({ config, logger, store, bus, settleUsage: () => usageWriter.settled(), tokens, catalog, pseudonymiser, audit, erase, clock, metrics, aliases, orders, monitoring }).catch(async (err: unknown) => {
     await orders.close()
     throw err
   })
@@ -91,6 +103,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     store,
     orders,
     monitoring,
+    settleUsage: () => usageWriter.settled(),
     async close() {
       await app.close()
       await audit.flush()
@@ -98,6 +111,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
       await orders.close()
       await bus.close()
       await sink?.stop()
+      await usageWriter.close()
       await storedKeys?.stop()
       await store.close()
     },
@@ -109,9 +123,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
  * process), so a filter of the stored keys can spare the replacement lookup. Loaded in the
  * background: until then every key is looked up.
  */
-function loadStoredKeys(config: Config, store: Store, logger: Logger): StoredKeys | undefined {
-  if (config.clickhouse.kind !== 'embedded') return undefined
-  const keys = new StoredKeys()
+function loadStoredKeys(keys: StoredKeys, store: Store, logger: Logger): void {
   const started = Date.now()
   keys
     .load(store, (n) => {
@@ -121,5 +133,4 @@ function loadStoredKeys(config: Config, store: Store, logger: Logger): StoredKey
       (keys) => keys !== null && logger.info({ keys, ms: Date.now() - started }, 'stored usage keys loaded'),
       (err: unknown) => logger.warn({ err }, 'could not load the stored usage keys; every re-send check goes to ClickHouse'),
     )
-  return keys
 }

@@ -57,6 +57,7 @@ const rec = (id: string, user: string | undefined, resource: string, d: number, 
   usageRecord({ record_id: id, provider: 'prov-a', resource, user, start: day(d, 10), end: day(d, 11), ...over })
 
 async function linkage(resources: string[]) {
+  await t.engine.settleUsage()
   const rows = await linkUsageRows(t.engine.store, { resources, ...MARCH })
   return Object.fromEntries(rows.map((r) => [r.record_id, { method: r.method, order: r.order_ref, ...(r.candidates.length ? { candidates: r.candidates } : {}) }]))
 }
@@ -214,6 +215,7 @@ describe('usage ↔ order linkage', () => {
       })
     })
     await usage(records)
+    await t.engine.settleUsage()
 
     const sql = await linkUsageRows(t.engine.store, { resources, ...MARCH })
     expect(sql).toHaveLength(240)

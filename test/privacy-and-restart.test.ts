@@ -28,7 +28,8 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('pseudonymisation', () => {
-  it('keeps the raw user id out of every file in the data folder', () => {
+  it('keeps the raw user id out of every file in the data folder', async () => {
+    await t.engine.settleUsage()
     const files = filesUnder(t.dataDir)
     const holding = (needle: string) => files.filter((f) => readFileSync(f).includes(Buffer.from(needle)))
     // The scan finds stored strings (the group is kept as sent) ...

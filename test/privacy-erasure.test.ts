@@ -8,8 +8,10 @@ const KEPT = 'keep-me-9c2e@aai.example.org'
 let t: TestEngine
 let pseudonym: string
 
-const count = async (sql: string, p: string) =>
-  (await t.engine.store.query(sql, { p }, z.object({ n: z.coerce.number() })))[0]!.n
+const count = async (sql: string, p: string) => {
+  await t.engine.settleUsage()
+  return (await t.engine.store.query(sql, { p }, z.object({ n: z.coerce.number() })))[0]!.n
+}
 
 /** Total value, records and distinct users per month for the erasure test's resource. */
 async function months() {
@@ -42,6 +44,7 @@ beforeAll(async () => {
     body: { id: 1, project_id: 9900, status: { type: 'ready' }, attributes: { service: 'S', offer: 'O' }, project, observed_at: '2026-01-05T00:00:00Z' },
   })
   expect(order.body.owner_known).toBe(true)
+  await t.engine.settleUsage()
   pseudonym = (await t.engine.store.query("SELECT any(user_id) AS u FROM usage_records WHERE record_id = 'er-1'", {}, z.object({ u: z.string() })))[0]!.u
   expect(pseudonym).toMatch(/^u_/)
 })
@@ -99,6 +102,7 @@ describe('POST /v1/privacy/erasure', () => {
       return r.body.rows.map((x: any) => [x.value, x.records, x.users])
     }
     expect(await cell()).toEqual([[13, 3, 2]])
+    await t.engine.settleUsage()
     const p = (await t.engine.store.query("SELECT any(user_id) AS u FROM usage_records FINAL WHERE record_id = 'd-1'", {}, z.object({ u: z.string() })))[0]!.u
     const res = await t.request({ method: 'POST', url: '/v1/privacy/erasure', body: { user: D } })
     expect(res.body).toMatchObject({ usage: 'deleted', monthly_cells: 1 })

@@ -25,10 +25,11 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-const pseudonyms = async () =>
-  (await t.engine.store.query("SELECT record_id, user_id FROM usage_records FINAL WHERE resource = 'rot-res' ORDER BY record_id", {}, z.object({ record_id: z.string(), user_id: z.string() }))).map(
-    (r) => r.user_id,
-  )
+const pseudonyms = async () => {
+  await t.engine.settleUsage()
+  const rows = await t.engine.store.query("SELECT record_id, user_id FROM usage_records FINAL WHERE resource = 'rot-res' ORDER BY record_id", {}, z.object({ record_id: z.string(), user_id: z.string() }))
+  return rows.map((r) => r.user_id)
+}
 
 describe('a pseudonym keyring (EOSC_AM_PSEUDONYM_KEYS)', () => {
   it('pseudonymises each record with the key of its accounting period', async () => {

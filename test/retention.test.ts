@@ -31,6 +31,7 @@ describe('user-level retention (EOSC_AM_USER_RETENTION_MONTHS)', () => {
     const before = await t.request({ method: 'GET', url: '/v1/usage?from=2025-01&to=2025-01&resource=ret-res' })
     expect(before.body.rows).toMatchObject([{ value: 2, records: 1, users: 1 }])
     // TTLs apply when parts merge; make that happen now.
+    await t.engine.settleUsage()
     await t.engine.store.command('OPTIMIZE TABLE usage_records FINAL')
     const rows = await users()
     expect(rows.find((r) => r.record_id === 'old-1')?.user_id).toBe('')

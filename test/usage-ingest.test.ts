@@ -236,6 +236,6 @@ describe('group commit', () => {
 
 async function insertBatches(): Promise<number> {
   const res = await t.request({ method: 'GET', url: '/metrics', token: null })
-  const m = /eosc_am_insert_batch_rows_count\{table="usage_ingest"\} (\d+)/.exec(res.text)
+  const m = /eosc_am_insert_batch_rows_count\{table="usage_landing"\} (\d+)/.exec(res.text)
   return Number(m?.[1] ?? 0)
 }

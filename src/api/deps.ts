@@ -19,6 +19,8 @@ export interface ApiDeps {
   logger: Logger
   store: Store
   bus: Bus
+  /** Resolves once usage written before the call is visible to reports (the usage writer's `settled`). */
+  settleUsage: () => Promise<void>
   tokens: TokenStore
   catalog: MetricCatalog
   pseudonymiser: Pseudonymiser

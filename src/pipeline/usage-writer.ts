@@ -5,6 +5,7 @@ import type { Store } from '../platform/clickhouse/store.js'
 import type { Metrics } from '../platform/metrics.js'
 import type { KindWriter } from './bus.js'
 import type { StoredKeys } from './stored-keys.js'
+import { LANDING_TABLES, UsageLanding, type LandingLimits } from './usage-landing.js'
 import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
 
 const Existing = UsageRow.extend({ version: z.coerce.number(), start: z.coerce.number(), end: z.coerce.number(), at: z.coerce.number() })
@@ -15,11 +16,22 @@ export interface UsageWriterDeps {
   isLevelMetric: (metric: string) => boolean
   /** Keys certainly not stored skip the lookup; without it (a shared server) every key is looked up. */
   storedKeys?: StoredKeys
+  /** Embedded: batches land first and move in bulk (see UsageLanding); a move's failure is reported here. */
+  landing?: { limits?: LandingLimits; onError: (err: unknown) => void }
 }
 
-/** The usage writer; `exclusively` runs other work on the usage tables between its batches. */
+/**
+ * The usage writer; `exclusively` runs other work on the usage tables between its batches, with
+ * everything written before it in those tables.
+ */
 export interface UsageWriter extends KindWriter {
   exclusively<T>(fn: () => Promise<T>): Promise<T>
+  /** Resolves once every row written before the call is visible to reports. */
+  settled(): Promise<void>
+  /** At start, before the first batch: completes what a stopped process left landed; how many rows. */
+  recover(): Promise<number>
+  /** After the last batch: moves what is landed. */
+  close(): Promise<void>
 }
 
 /**
@@ -38,6 +50,8 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
     return done
   }
 
+  const landing = deps.landing && new UsageLanding({ store: deps.store, metrics: deps.metrics, sequence: serially, onError: deps.landing.onError }, deps.landing.limits)
+
   async function writeBatch(rows: readonly UsageRow[], dedupToken: string | undefined): Promise<void> {
     const latest: Keyed = new Map()
     for (const r of rows) {
@@ -45,9 +59,10 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
       const prev = byId.get(r.record_id)
       if (!prev || prev.version <= r.version) byId.set(r.record_id, r)
     }
-    const stored = await lookup(deps.store, latest, maybeStored(latest, deps.storedKeys))
+    const stored = await lookup(deps.store, latest, maybeStored(latest, deps.storedKeys), landing !== undefined)
     const { text, count } = encode(latest, stored)
-    if (count) {
+    if (count && landing) await landing.land(text, count)
+    else if (count) {
       const started = performance.now()
       await deps.store.insertTsv('usage_ingest', { ...USAGE_INGEST_TSV, text }, dedupToken)
       deps.metrics.insertSeconds.observe({ table: 'usage_ingest' }, (performance.now() - started) / 1000)
@@ -79,7 +94,14 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
     },
     key: (row) => String(row.provider),
     write: (rows, { dedupToken }) => serially(() => writeBatch(rows as UsageRow[], dedupToken)),
-    exclusively: serially,
+    exclusively: (fn) =>
+      serially(async () => {
+        await landing?.emptyInSequence()
+        return fn()
+      }),
+    settled: async () => landing?.settled(),
+    recover: async () => (landing ? landing.recover() : 0),
+    close: async () => landing?.close(),
   }
 }
 
@@ -121,16 +143,20 @@ function maybeStored(latest: Keyed, storedKeys: StoredKeys | undefined): { provi
  * dropped here. The ids travel as one newline-joined string (UsageRow refuses control characters
  * in them): a 20k-element array parameter costs far more to format.
  */
-async function lookup(store: Store, latest: Keyed, keys: { providers: string[]; ids: string[] }): Promise<Keyed> {
+async function lookup(store: Store, latest: Keyed, keys: { providers: string[]; ids: string[] }, landed: boolean): Promise<Keyed> {
   const { providers, ids } = keys
   const found: Keyed = new Map()
   if (!ids.length) return found
+  const keyFilter = `provider IN {providers:Array(String)} AND record_id IN (SELECT arrayJoin(splitByChar('\\n', {ids:String})))`
+  const fields = 'provider, record_id, resource, metric, value, start, end, at, user_id, user_group, order_ref, installation, version'
+  // Rows landed and not yet moved (or moved and not yet cleared) are stored too.
+  const fromLanding = landed ? LANDING_TABLES.map((t) => ` UNION ALL SELECT ${fields} FROM ${t} WHERE sign = 1 AND ${keyFilter}`).join('') : ''
   const existing = await store.query(
     `SELECT provider, record_id, resource, metric, value, toUnixTimestamp64Milli(start) AS start,
             toUnixTimestamp64Milli(end) AS end, toUnixTimestamp64Milli(at) AS at,
             user_id, user_group, order_ref, installation, version
      FROM usage_records
-     WHERE provider IN {providers:Array(String)} AND record_id IN (SELECT arrayJoin(splitByChar('\\n', {ids:String})))`,
+     WHERE ${keyFilter}${fromLanding}`,
     { providers, ids: ids.join('\n') },
     Existing,
   )

@@ -18,6 +18,8 @@ export const metricDefinitionRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => 
     },
     async (req, reply) => {
       const def = { id: req.params.id, ...req.body }
+      // A metric becoming a level metric copies its stored records into usage_levels: all of them.
+      await deps.settleUsage()
       const { created } = await deps.catalog.put(def)
       return reply.code(created ? 201 : 200).send(def)
     },

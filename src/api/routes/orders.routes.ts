@@ -176,6 +176,7 @@ export const orderRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app)
       await Promise.all([deps.catalog.load(), deps.aliases.ensureFresh()])
       const resource = view?.resolved.resource ?? null
       const windows = view?.state.active_windows ?? []
+      await deps.settleUsage()
       const cells = await orderUsage(
         deps.store,
         deps.catalog,

@@ -40,6 +40,7 @@ export const resourceAliasRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => asy
     async (req) => {
       const pid = pidOf(req.params['*'])
       const { entry, added } = await deps.aliases.put(pid, req.body.aliases, req.body.provider ?? null)
+      await deps.settleUsage()
       const moved = await rekeyUsage(deps, pid, added)
       if (moved) req.log.info({ moved, aliases: added.length }, 'usage moved onto the canonical resource')
       return { ...entry, moved_usage_records: moved }

@@ -57,6 +57,7 @@ export const usageRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app)
         throw new AppError(403, 'FORBIDDEN', 'order references are not available to funder tokens')
       }
       await deps.catalog.load()
+      await deps.settleUsage()
       let cells = await usageReport(deps.store, deps.catalog, q, providerScope(principal))
       if (funder) cells = suppressSmallCells(cells, deps.config.suppressionK, q.groupBy)
       const rows = cells.map(flatten)

@@ -1,0 +1,121 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { UsageRow } from '../collectors/usage-record.schema.js'
+import { connectStore } from '../platform/clickhouse/client.js'
+import { migrate } from '../platform/clickhouse/migrate.js'
+import type { Store } from '../platform/clickhouse/store.js'
+import { createMetrics } from '../platform/metrics.js'
+import { StoredKeys } from './stored-keys.js'
+import { LANDING_TABLES } from './usage-landing.js'
+import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
+import { createUsageWriter, type UsageWriter } from './usage-writer.js'
+
+let store: Store
+const errors: unknown[] = []
+const AT = Date.UTC(2026, 2, 10)
+
+beforeAll(async () => {
+  store = connectStore({ kind: 'embedded', path: join(mkdtempSync(join(tmpdir(), 'eosc-am-landing-')), 'clickhouse') })
+  await migrate(store)
+})
+afterAll(() => store.close())
+beforeEach(async () => {
+  for (const t of ['usage_records', 'usage_monthly', 'usage_levels', ...LANDING_TABLES]) await store.command(`TRUNCATE TABLE ${t}`)
+  errors.length = 0
+})
+
+const row = (id: string, value: number, version: number, user = 'u_' + 'a'.repeat(43)): UsageRow => ({
+  provider: 'egi',
+  record_id: id,
+  resource: 'res',
+  metric: 'cpu_hours',
+  value,
+  start: AT - 3_600_000,
+  end: AT,
+  at: AT - 1,
+  user_id: user,
+  user_group: '',
+  order_ref: '',
+  installation: '',
+  version,
+})
+
+function writer(limits = { moveRows: 250_000, maxAgeMs: 60_000 }, storedKeys?: StoredKeys): UsageWriter {
+  return createUsageWriter({ store, metrics: createMetrics(), isLevelMetric: () => false, storedKeys, landing: { limits, onError: (e) => errors.push(e) } })
+}
+
+const count = (table: string) => store.query(`SELECT count() AS n FROM ${table}`, {}, z.object({ n: z.coerce.number() })).then((r) => r[0]!.n)
+const monthly = () =>
+  store
+    .query(`SELECT sum(value) AS v, sum(records) AS n FROM usage_monthly`, {}, z.object({ v: z.coerce.number(), n: z.coerce.number() }))
+    .then((r) => r[0]!)
+
+describe('usage landing (embedded ingest)', () => {
+  it('acknowledges a batch once landed, and makes it visible to reports when settled', async () => {
+    const w = writer()
+    await w.write([row('j1', 2, 1), row('j2', 3, 1)], {})
+    expect(await count('usage_records')).toBe(0)
+    expect(await count(LANDING_TABLES[0])).toBe(2)
+    await w.settled()
+    expect(await count('usage_records')).toBe(2)
+    expect(await monthly()).toEqual({ v: 5, n: 2 })
+    await w.close()
+  })
+
+  it('moves on its own once rows are old enough, or a table is full', async () => {
+    const aged = writer({ moveRows: 250_000, maxAgeMs: 50 })
+    await aged.write([row('j1', 1, 1)], {})
+    await expect.poll(() => count('usage_records'), { timeout: 5000 }).toBe(1)
+    await aged.close()
+    const full = writer({ moveRows: 3, maxAgeMs: 60_000 })
+    await full.write([row('j2', 1, 1), row('j3', 1, 1), row('j4', 1, 1)], {})
+    await expect.poll(() => count('usage_records'), { timeout: 5000 }).toBe(4)
+    await full.close()
+  })
+
+  it('replaces a record still landed: the lookup reads the landing tables, totals never double', async () => {
+    const w = writer()
+    await w.write([row('j1', 2, 1)], {})
+    await w.write([row('j1', 5, 2)], {})
+    await w.settled()
+    expect(await monthly()).toEqual({ v: 5, n: 1 })
+    // A redelivery of the older version is skipped, landed or moved.
+    await w.write([row('j1', 2, 1)], {})
+    await w.settled()
+    expect(await monthly()).toEqual({ v: 5, n: 1 })
+    await w.close()
+  })
+
+  it('keeps moving while batches land, each row moved once', async () => {
+    const w = writer({ moveRows: 50, maxAgeMs: 10 })
+    for (let b = 0; b < 20; b++) await w.write(Array.from({ length: 40 }, (_, i) => row(`j${b}-${i}`, 1, 1)), {})
+    await w.settled()
+    expect(await monthly()).toEqual({ v: 800, n: 800 })
+    expect(await count('usage_records')).toBe(800)
+    await w.close()
+  })
+
+  it('completes at start what a stopped process left landed, once even if it had already moved it', async () => {
+    const lines = [row('j1', 2, 1), row('j2', 3, 1)].map((r) => usageIngestLine(r, 1, false, false)).join('\n') + '\n'
+    const land = (table: string) => store.insertTsv(table, { structure: USAGE_INGEST_TSV.structure, select: '*', text: lines })
+    await land(LANDING_TABLES[1])
+    expect(await writer().recover()).toBe(2)
+    expect(await monthly()).toEqual({ v: 5, n: 2 })
+    expect(await count(LANDING_TABLES[1])).toBe(0)
+    // Killed after the move and before the clean-up: the same rows are found landed again.
+    await land(LANDING_TABLES[1])
+    expect(await writer().recover()).toBe(2)
+    expect(await monthly()).toEqual({ v: 5, n: 2 })
+  })
+
+  it('leaves nothing landed behind work that runs exclusively (erasure)', async () => {
+    const w = writer()
+    await w.write([row('j1', 2, 1)], {})
+    const seen = await w.exclusively(async () => ({ records: await count('usage_records'), landed: (await count(LANDING_TABLES[0])) + (await count(LANDING_TABLES[1])) }))
+    expect(seen).toEqual({ records: 1, landed: 0 })
+    await w.close()
+  })
+})
