@@ -6,6 +6,8 @@ const FIRST_LAYER_KEYS = 1 << 20
 /** 10 bits and 7 probes per key: under 1 % false "may be stored". */
 const BITS_PER_KEY = 10
 const PROBES = 7
+const BLOCK_BITS = 512
+const BLOCK_WORDS = BLOCK_BITS / 32
 
 const KeyRow = z.object({ provider: z.string(), record_id: z.string() })
 
@@ -56,7 +58,8 @@ export class StoredKeys {
    */
   claim(provider: string, recordId: string): boolean {
     hashKey(provider, recordId)
-    const may = !this.loaded || this.layers.some((layer) => layer.has())
+    let may = !this.loaded
+    for (let i = 0; !may && i < this.layers.length; i++) may = this.layers[i]!.has()
     this.addHashed()
     return may
   }
@@ -137,16 +140,21 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
+/**
+ * A blocked Bloom filter: all probes of a key fall in one 512-bit block (one cache line), so a
+ * claim costs one cache miss instead of one per probe. Slightly more false "may" than a classic
+ * filter of the same size (about 1 % at 10 bits per key).
+ */
 class BloomLayer {
   private readonly bits: Uint32Array
-  private readonly mask: number
+  private readonly blockMask: number
   private count = 0
 
   constructor(readonly capacity: number) {
-    // A power of two of bits, so a probe is a mask rather than a modulo.
-    const size = 2 ** Math.ceil(Math.log2(capacity * BITS_PER_KEY))
-    this.bits = new Uint32Array(size / 32)
-    this.mask = size - 1
+    // A power of two of blocks, so a block is a mask rather than a modulo.
+    const blocks = 2 ** Math.ceil(Math.log2((capacity * BITS_PER_KEY) / BLOCK_BITS))
+    this.bits = new Uint32Array((blocks * BLOCK_BITS) / 32)
+    this.blockMask = blocks - 1
   }
 
   get full(): boolean {
@@ -154,17 +162,21 @@ class BloomLayer {
   }
 
   add(): void {
+    const base = (h1 & this.blockMask) * BLOCK_WORDS
+    const step = (h1 >>> 22) | 1
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask
-      this.bits[bit >>> 5]! |= 1 << (bit & 31)
+      const bit = (h2 + Math.imul(i, step)) & (BLOCK_BITS - 1)
+      this.bits[base + (bit >>> 5)]! |= 1 << (bit & 31)
     }
     this.count++
   }
 
   has(): boolean {
+    const base = (h1 & this.blockMask) * BLOCK_WORDS
+    const step = (h1 >>> 22) | 1
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false
+      const bit = (h2 + Math.imul(i, step)) & (BLOCK_BITS - 1)
+      if ((this.bits[base + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false
     }
     return true
   }

@@ -8,7 +8,6 @@ import { connectStore } from '../platform/clickhouse/client.js'
 import { migrate } from '../platform/clickhouse/migrate.js'
 import type { Store } from '../platform/clickhouse/store.js'
 import { createMetrics } from '../platform/metrics.js'
-import { StoredKeys } from './stored-keys.js'
 import { LANDING_TABLES } from './usage-landing.js'
 import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
 import { createUsageWriter, type UsageWriter } from './usage-writer.js'
@@ -43,8 +42,8 @@ const row = (id: string, value: number, version: number, user = 'u_' + 'a'.repea
   version,
 })
 
-function writer(limits = { moveRows: 250_000, maxAgeMs: 60_000 }, storedKeys?: StoredKeys): UsageWriter {
-  return createUsageWriter({ store, metrics: createMetrics(), isLevelMetric: () => false, storedKeys, landing: { limits, onError: (e) => errors.push(e) } })
+function writer(limits = { moveRows: 250_000, idleMs: 60_000, maxAgeMs: 60_000 }): UsageWriter {
+  return createUsageWriter({ store, metrics: createMetrics(), isLevelMetric: () => false, landing: { limits, onError: (e) => errors.push(e) } })
 }
 
 const count = (table: string) => store.query(`SELECT count() AS n FROM ${table}`, {}, z.object({ n: z.coerce.number() })).then((r) => r[0]!.n)
@@ -65,14 +64,22 @@ describe('usage landing (embedded ingest)', () => {
     await w.close()
   })
 
-  it('moves on its own once rows are old enough, or a table is full', async () => {
-    const aged = writer({ moveRows: 250_000, maxAgeMs: 50 })
-    await aged.write([row('j1', 1, 1)], {})
+  it('moves on its own once no batch came for a while, rows waited long enough, or a table is full', async () => {
+    const idle = writer({ moveRows: 250_000, idleMs: 50, maxAgeMs: 60_000 })
+    await idle.write([row('j1', 1, 1)], {})
     await expect.poll(() => count('usage_records'), { timeout: 5000 }).toBe(1)
-    await aged.close()
-    const full = writer({ moveRows: 3, maxAgeMs: 60_000 })
-    await full.write([row('j2', 1, 1), row('j3', 1, 1), row('j4', 1, 1)], {})
-    await expect.poll(() => count('usage_records'), { timeout: 5000 }).toBe(4)
+    await idle.close()
+    // Batches every 20 ms never leave it idle for 200 ms; the first row's age moves them.
+    const busy = writer({ moveRows: 250_000, idleMs: 200, maxAgeMs: 100 })
+    for (let b = 0; b < 15 && (await count('usage_records')) === 1; b++) {
+      await busy.write([row(`b${b}`, 1, 1)], {})
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(await count('usage_records')).toBeGreaterThan(1)
+    await busy.close()
+    const full = writer({ moveRows: 3, idleMs: 60_000, maxAgeMs: 60_000 })
+    await full.write([row('f1', 1, 1), row('f2', 1, 1), row('f3', 1, 1)], {})
+    await expect.poll(() => count("usage_records WHERE record_id LIKE 'f%'"), { timeout: 5000 }).toBe(3)
     await full.close()
   })
 
@@ -90,7 +97,7 @@ describe('usage landing (embedded ingest)', () => {
   })
 
   it('keeps moving while batches land, each row moved once', async () => {
-    const w = writer({ moveRows: 50, maxAgeMs: 10 })
+    const w = writer({ moveRows: 50, idleMs: 10, maxAgeMs: 20 })
     for (let b = 0; b < 20; b++) await w.write(Array.from({ length: 40 }, (_, i) => row(`j${b}-${i}`, 1, 1)), {})
     await w.settled()
     expect(await monthly()).toEqual({ v: 800, n: 800 })

@@ -15,11 +15,13 @@ const COLUMNS = USAGE_INGEST_TSV.structure
 export interface LandingLimits {
   /** A table holding this many rows starts moving at once. */
   moveRows: number
-  /** Otherwise a landed row waits at most about this long before its table starts moving. */
+  /** Otherwise a table starts moving once no batch landed for this long... */
+  idleMs: number
+  /** ...or its first row waited this long: under steady load, moves stay large. */
   maxAgeMs: number
 }
 
-export const LANDING_LIMITS: LandingLimits = { moveRows: 250_000, maxAgeMs: 200 }
+export const LANDING_LIMITS: LandingLimits = { moveRows: 250_000, idleMs: 200, maxAgeMs: 5000 }
 
 /** Runs `fn` in the usage writer's sequence (after the batches before it, before those after). */
 type Sequence = <T>(fn: () => Promise<T>) => Promise<T>
@@ -51,6 +53,8 @@ export class UsageLanding {
   /** The move running, if any (one at a time); it resolves only once the move succeeded. */
   private current: Promise<void> | null = null
   private timer: NodeJS.Timeout | null = null
+  /** When the receiving table got its first row since it last moved. */
+  private firstLanded = 0
   private closed = false
 
   constructor(
@@ -77,6 +81,7 @@ export class UsageLanding {
     const started = performance.now()
     await this.deps.store.insertTsv(LANDING_TABLES[i]!, { structure: USAGE_INGEST_TSV.structure, select: COLUMNS, text })
     this.observe('usage_landing', started, count)
+    if (this.rows[i] === 0) this.firstLanded = performance.now()
     this.rows[i]! += count
     this.upTo[i] = ++this.landed
     if (this.rows[i]! >= this.limits.moveRows) await this.rotate()
@@ -168,12 +173,18 @@ export class UsageLanding {
     this.rows[i] = 0
   }
 
+  /** (Re)starts the wait before the receiving table moves unprompted. */
   private arm(): void {
-    if (this.timer || this.closed) return
-    this.timer = setTimeout(() => {
-      this.timer = null
-      void this.deps.sequence(() => this.rotate()).catch(this.deps.onError)
-    }, this.limits.maxAgeMs)
+    if (this.closed) return
+    if (this.timer) clearTimeout(this.timer)
+    const age = performance.now() - this.firstLanded
+    this.timer = setTimeout(
+      () => {
+        this.timer = null
+        void this.deps.sequence(() => this.rotate()).catch(this.deps.onError)
+      },
+      Math.max(0, Math.min(this.limits.idleMs, this.limits.maxAgeMs - age)),
+    )
     this.timer.unref()
   }
 
