@@ -107,7 +107,7 @@ describe('usage landing (embedded ingest)', () => {
 
   it('completes at start what a stopped process left landed, once even if it had already moved it', async () => {
     const lines = [row('j1', 2, 1), row('j2', 3, 1)].map((r) => usageIngestLine(r, 1, false, false)).join('\n') + '\n'
-    const land = (table: string) => store.insertTsv(table, { structure: USAGE_INGEST_TSV.structure, select: '*', text: lines })
+    const land = (table: string) => store.insertTsv(table, { ...USAGE_INGEST_TSV, text: lines })
     await land(LANDING_TABLES[1])
     expect(await writer().recover()).toBe(2)
     expect(await monthly()).toEqual({ v: 5, n: 2 })

@@ -7,11 +7,6 @@ export const LANDING_TABLES = ['usage_landing_a', 'usage_landing_b'] as const
 const Count = z.object({ n: z.coerce.number() })
 const Contents = Count.extend({ h: z.string() })
 
-const COLUMNS = USAGE_INGEST_TSV.structure
-  .split(',')
-  .map((c) => c.trim().split(' ')[0])
-  .join(', ')
-
 export interface LandingLimits {
   /** A table holding this many rows starts moving at once. */
   moveRows: number
@@ -79,7 +74,7 @@ export class UsageLanding {
   async land(text: string, count: number): Promise<void> {
     const i = this.active
     const started = performance.now()
-    await this.deps.store.insertTsv(LANDING_TABLES[i]!, { structure: USAGE_INGEST_TSV.structure, select: COLUMNS, text })
+    await this.deps.store.insertTsv(LANDING_TABLES[i]!, { ...USAGE_INGEST_TSV, text })
     this.observe('usage_landing', started, count)
     if (this.rows[i] === 0) this.firstLanded = performance.now()
     this.rows[i]! += count
@@ -159,7 +154,7 @@ export class UsageLanding {
       {},
       Contents,
     )
-    await this.deps.store.command(`INSERT INTO usage_ingest SELECT ${USAGE_INGEST_TSV.select} FROM ${table}`, {}, {
+    await this.deps.store.command(`INSERT INTO usage_ingest SELECT * FROM ${table}`, {}, {
       insert_deduplication_token: `landing:${id!.n}:${id!.h}`,
       insert_deduplicate: 1,
       deduplicate_blocks_in_dependent_materialized_views: 1,

@@ -40,6 +40,8 @@ export interface UsageWriter extends KindWriter {
  * batch it finds the stored version of every key that may be stored and emits it again with
  * sign −1 next to the new row; a row not newer than the stored one (a redelivery) is skipped.
  * Batches are written one at a time, in order, so each one's lookup sees the batches before it.
+ * Embedded, a batch lands first and reaches the tables in bulk (UsageLanding); the lookup reads the
+ * landing tables too.
  */
 export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
   let tail: Promise<unknown> = Promise.resolve()
@@ -147,16 +149,16 @@ async function lookup(store: Store, latest: Keyed, keys: { providers: string[]; 
   const { providers, ids } = keys
   const found: Keyed = new Map()
   if (!ids.length) return found
-  const keyFilter = `provider IN {providers:Array(String)} AND record_id IN (SELECT arrayJoin(splitByChar('\\n', {ids:String})))`
-  const fields = 'provider, record_id, resource, metric, value, start, end, at, user_id, user_group, order_ref, installation, version'
-  // Rows landed and not yet moved (or moved and not yet cleared) are stored too.
-  const fromLanding = landed ? LANDING_TABLES.map((t) => ` UNION ALL SELECT ${fields} FROM ${t} WHERE sign = 1 AND ${keyFilter}`).join('') : ''
-  const existing = await store.query(
+  const select = (table: string, extra = '') =>
     `SELECT provider, record_id, resource, metric, value, toUnixTimestamp64Milli(start) AS start,
             toUnixTimestamp64Milli(end) AS end, toUnixTimestamp64Milli(at) AS at,
             user_id, user_group, order_ref, installation, version
-     FROM usage_records
-     WHERE ${keyFilter}${fromLanding}`,
+     FROM ${table}
+     WHERE ${extra}provider IN {providers:Array(String)} AND record_id IN (SELECT arrayJoin(splitByChar('\\n', {ids:String})))`
+  // Rows landed and not yet moved (or moved and not yet cleared) are stored too.
+  const tables = [select('usage_records'), ...(landed ? LANDING_TABLES.map((t) => select(t, 'sign = 1 AND ')) : [])]
+  const existing = await store.query(
+    tables.join('\n     UNION ALL\n'),
     { providers, ids: ids.join('\n') },
     Existing,
   )
