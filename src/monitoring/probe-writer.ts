@@ -2,7 +2,7 @@ import { issueMessages } from '../collectors/collect.js'
 import { ProbeRow } from '../collectors/probe-result.schema.js'
 import type { KindWriter } from '../pipeline/bus.js'
 import type { Store } from '../platform/clickhouse/store.js'
-import type { Metrics } from '../platform/metrics.js'
+import { observeInsert, type Metrics } from '../platform/metrics.js'
 import { jsonString as s, type DirtyMark } from './dirty-marks.store.js'
 import type { RecomputeQueue } from './recompute-queue.js'
 import type { TopologyStore } from './topology-store.js'
@@ -61,8 +61,7 @@ export function createProbeWriter(deps: { store: Store; queue: RecomputeQueue; t
         deps.queue.noteDataDays(days)
         pending.commit()
       }
-      deps.metrics.insertSeconds.observe({ table: 'probe_results' }, (performance.now() - started) / 1000)
-      deps.metrics.insertRows.observe({ table: 'probe_results' }, rows.length)
+      observeInsert(deps.metrics, 'probe_results', started, rows.length)
     },
   }
 }

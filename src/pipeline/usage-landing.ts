@@ -1,11 +1,10 @@
 import { z } from 'zod'
-import type { Store } from '../platform/clickhouse/store.js'
-import type { Metrics } from '../platform/metrics.js'
+import { dedupSettings, type Store } from '../platform/clickhouse/store.js'
+import { observeInsert, type Metrics } from '../platform/metrics.js'
 import { USAGE_INGEST_TSV } from './usage-ingest-tsv.js'
 
 export const LANDING_TABLES = ['usage_landing_a', 'usage_landing_b'] as const
-const Count = z.object({ n: z.coerce.number() })
-const Contents = Count.extend({ h: z.string() })
+const Contents = z.object({ n: z.coerce.number(), h: z.string() })
 
 export interface LandingLimits {
   /** A table holding this many rows starts moving at once. */
@@ -60,11 +59,9 @@ export class UsageLanding {
   /** At start, before any batch: moves whatever a stopped process left landed. */
   async recover(): Promise<number> {
     let recovered = 0
-    for (const table of LANDING_TABLES) {
-      const n = await this.count(table)
-      if (n === 0) continue
-      await this.moveOnce(table)
-      await this.deps.store.command(`TRUNCATE TABLE ${table}`)
+    for (const [i, table] of LANDING_TABLES.entries()) {
+      const n = await this.moveOnce(table)
+      if (n > 0) await this.truncate(i)
       recovered += n
     }
     return recovered
@@ -75,7 +72,7 @@ export class UsageLanding {
     const i = this.active
     const started = performance.now()
     await this.deps.store.insertTsv(LANDING_TABLES[i]!, { ...USAGE_INGEST_TSV, text })
-    this.observe('usage_landing', started, count)
+    observeInsert(this.deps.metrics, 'usage_landing', started, count)
     if (this.rows[i] === 0) this.firstLanded = performance.now()
     this.rows[i]! += count
     this.upTo[i] = ++this.landed
@@ -97,10 +94,7 @@ export class UsageLanding {
     await this.current
     await this.rotate()
     await this.current
-    for (const [i, table] of LANDING_TABLES.entries()) {
-      if (this.rows[i]! > 0) await this.truncate(i)
-      else await this.deps.store.command(`TRUNCATE TABLE ${table}`)
-    }
+    for (const i of LANDING_TABLES.keys()) await this.truncate(i)
   }
 
   /** After the last batch: moves what is landed and empties both tables; a move failing now is left for the next start. */
@@ -141,26 +135,25 @@ export class UsageLanding {
       this.movedUpTo = Math.max(this.movedUpTo, upTo)
       this.current = null
       // What landed during the move goes next, at once when its table is full.
-      if (this.rows[this.active]! >= this.limits.moveRows) void this.deps.sequence(() => this.rotate()).catch(this.deps.onError)
+      if (this.rows[this.active]! >= this.limits.moveRows) this.rotateSoon()
       else if (this.rows[this.active]! > 0) this.arm()
     })()
   }
 
-  private async moveOnce(table: string): Promise<void> {
+  /** Moves the table's rows into usage_ingest (none for an empty table); how many. */
+  private async moveOnce(table: string): Promise<number> {
     const started = performance.now()
     // The same contents give the same token: a move repeated after a crash is dropped as a duplicate.
-    const [id] = await this.deps.store.query(
+    const [contents] = await this.deps.store.query(
       `SELECT count() AS n, toString(sum(cityHash64(provider, record_id, version, sign))) AS h FROM ${table}`,
       {},
       Contents,
     )
-    await this.deps.store.command(`INSERT INTO usage_ingest SELECT * FROM ${table}`, {}, {
-      insert_deduplication_token: `landing:${id!.n}:${id!.h}`,
-      insert_deduplicate: 1,
-      deduplicate_blocks_in_dependent_materialized_views: 1,
-      parallel_view_processing: 1,
-    })
-    this.observe('usage_ingest', started, id!.n)
+    const { n, h } = contents!
+    if (n === 0) return 0
+    await this.deps.store.command(`INSERT INTO usage_ingest SELECT * FROM ${table}`, {}, { ...dedupSettings(`landing:${n}:${h}`), parallel_view_processing: 1 })
+    observeInsert(this.deps.metrics, 'usage_ingest', started, n)
+    return n
   }
 
   private async truncate(i: number): Promise<void> {
@@ -176,20 +169,15 @@ export class UsageLanding {
     this.timer = setTimeout(
       () => {
         this.timer = null
-        void this.deps.sequence(() => this.rotate()).catch(this.deps.onError)
+        this.rotateSoon()
       },
       Math.max(0, Math.min(this.limits.idleMs, this.limits.maxAgeMs - age)),
     )
     this.timer.unref()
   }
 
-  private async count(table: string): Promise<number> {
-    const [row] = await this.deps.store.query(`SELECT count() AS n FROM ${table}`, {}, Count)
-    return row?.n ?? 0
-  }
-
-  private observe(table: string, started: number, rows: number): void {
-    this.deps.metrics.insertSeconds.observe({ table }, (performance.now() - started) / 1000)
-    this.deps.metrics.insertRows.observe({ table }, rows)
+  /** Rotates at the writer's next turn (outside the sequence: from a timer or a finished move). */
+  private rotateSoon(): void {
+    void this.deps.sequence(() => this.rotate()).catch(this.deps.onError)
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { issueMessages } from '../collectors/collect.js'
 import { UsageRow } from '../collectors/usage-record.schema.js'
 import type { Store } from '../platform/clickhouse/store.js'
-import type { Metrics } from '../platform/metrics.js'
+import { observeInsert, type Metrics } from '../platform/metrics.js'
 import type { KindWriter } from './bus.js'
 import type { StoredKeys } from './stored-keys.js'
 import { LANDING_TABLES, UsageLanding, type LandingLimits } from './usage-landing.js'
@@ -63,13 +63,11 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
     }
     const stored = await lookup(deps.store, latest, maybeStored(latest, deps.storedKeys), landing !== undefined)
     const { text, count } = encode(latest, stored)
-    if (count && landing) await landing.land(text, count)
-    else if (count) {
-      const started = performance.now()
-      await deps.store.insertTsv('usage_ingest', { ...USAGE_INGEST_TSV, text }, dedupToken)
-      deps.metrics.insertSeconds.observe({ table: 'usage_ingest' }, (performance.now() - started) / 1000)
-      deps.metrics.insertRows.observe({ table: 'usage_ingest' }, count)
-    }
+    if (count === 0) return
+    if (landing) return landing.land(text, count)
+    const started = performance.now()
+    await deps.store.insertTsv('usage_ingest', { ...USAGE_INGEST_TSV, text }, dedupToken)
+    observeInsert(deps.metrics, 'usage_ingest', started, count)
   }
 
   /** The batch's usage_ingest lines: each row with sign +1, after the version it replaces with sign −1. */

@@ -103,3 +103,9 @@ function orderMetrics(registry: Registry) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
+
+/** Records one ClickHouse insert batch: its rows, and its duration since `startedMs` (performance.now()). */
+export function observeInsert(metrics: Metrics, table: string, startedMs: number, rows: number): void {
+  metrics.insertSeconds.observe({ table }, (performance.now() - startedMs) / 1000)
+  metrics.insertRows.observe({ table }, rows)
+}

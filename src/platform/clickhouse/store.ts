@@ -145,7 +145,8 @@ function checkTableName(table: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`bad table name ${table}`)
 }
 
-function dedupSettings(dedupToken: string | undefined): ClickHouseSettings {
+/** Settings that make ClickHouse drop an insert repeated with the same token, in the views' tables too. */
+export function dedupSettings(dedupToken: string | undefined): ClickHouseSettings {
   return dedupToken
     ? { insert_deduplication_token: dedupToken, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 }
     : {}
