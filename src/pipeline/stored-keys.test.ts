@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectStore } from '../platform/clickhouse/client.js'
 import { migrate } from '../platform/clickhouse/migrate.js'
 import type { Store } from '../platform/clickhouse/store.js'
-import { hashKeyInto } from './key-hash.js'
 import { StoredKeys } from './stored-keys.js'
 
 let store: Store
@@ -26,12 +25,6 @@ beforeAll(async () => {
   )
 })
 afterAll(() => store.close())
-
-const claim = (keys: StoredKeys, provider: string, recordId: string) => {
-  const h = new Uint32Array(2)
-  hashKeyInto(provider, recordId, h, 0)
-  return keys.claim(h[0]!, h[1]!)
-}
 
 describe('StoredKeys', () => {
   it('says every key may be stored until the stored keys are loaded', () => {
@@ -65,12 +58,12 @@ describe('StoredKeys', () => {
 
   it('claims a key: whether it may be stored, and from then on it may', async () => {
     const keys = new StoredKeys()
-    expect(claim(keys, 'prov-0', 'before-load')).toBe(true)
+    expect(keys.claim('prov-0', 'before-load')).toBe(true)
     await keys.load(store)
     expect(keys.mayHave('prov-0', 'before-load')).toBe(true)
-    expect(claim(keys, 'prov-1', 'job-1')).toBe(true)
-    expect(claim(keys, 'prov-9', 'claimed-once')).toBe(false)
-    expect(claim(keys, 'prov-9', 'claimed-once')).toBe(true)
+    expect(keys.claim('prov-1', 'job-1')).toBe(true)
+    expect(keys.claim('prov-9', 'claimed-once')).toBe(false)
+    expect(keys.claim('prov-9', 'claimed-once')).toBe(true)
   })
 
   it('stops loading on request and stays cautious', async () => {

@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
-import { hashKeyInto } from './key-hash.js'
 
 /** Keys per Bloom layer at first; each further layer holds twice as many. */
 const FIRST_LAYER_KEYS = 1 << 20
@@ -42,35 +41,37 @@ export class StoredKeys {
   /** False when the key is certainly not stored. */
   mayHave(provider: string, recordId: string): boolean {
     if (!this.loaded) return true
-    hashKeyInto(provider, recordId, scratch, 0)
-    for (const layer of this.layers) if (layer.has(scratch[0]!, scratch[1]!)) return true
+    hashKey(provider, recordId)
+    for (const layer of this.layers) if (layer.has()) return true
     return false
   }
 
   add(provider: string, recordId: string): void {
-    hashKeyInto(provider, recordId, scratch, 0)
-    this.addHashed(scratch[0]!, scratch[1]!)
+    hashKey(provider, recordId)
+    this.addHashed()
   }
 
   /**
-   * `mayHave` and `add` in one, for a key hashed by `hashKeyInto`: whether the key may already be stored, and from now on it
+   * `mayHave` and `add` in one hashing: whether the key may already be stored, and from now on it
    * may. The writer claims a batch's keys before inserting it; should the insert fail, the keys
    * only answer "may be stored" and cost a lookup.
    */
-  claim(h1: number, h2: number): boolean {
+  claim(provider: string, recordId: string): boolean {
+    hashKey(provider, recordId)
     let may = !this.loaded
-    for (let i = 0; !may && i < this.layers.length; i++) may = this.layers[i]!.has(h1, h2)
-    this.addHashed(h1, h2)
+    for (let i = 0; !may && i < this.layers.length; i++) may = this.layers[i]!.has()
+    this.addHashed()
     return may
   }
 
-  private addHashed(h1: number, h2: number): void {
+  /** Adds the key last hashed. */
+  private addHashed(): void {
     let layer = this.layers[this.layers.length - 1]!
     if (layer.full) {
       layer = new BloomLayer(layer.capacity * 2)
       this.layers.push(layer)
     }
-    layer.add(h1, h2)
+    layer.add()
   }
 
   /** Reads the stored keys page by page along the sort key; resolves with how many (null if stopped). */
@@ -108,8 +109,36 @@ export class StoredKeys {
   }
 }
 
-/** Scratch for hashing one key (no allocation per key). */
-const scratch = new Uint32Array(2)
+/** The two 32-bit hashes of the last key hashed (module state: no allocation per key). */
+let h1 = 0
+let h2 = 0
+
+/** FNV-1a and a second multiplicative hash over provider, a separator and record_id, finalised. */
+function hashKey(provider: string, recordId: string): void {
+  let a = 0x811c9dc5
+  let b = 0x9747b28c
+  for (let i = 0; i < provider.length; i++) {
+    const c = provider.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  a = Math.imul(a ^ 0xffff, 0x01000193)
+  b = Math.imul(b ^ 0xffff, 0x5bd1e995)
+  for (let i = 0; i < recordId.length; i++) {
+    const c = recordId.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  h1 = fmix(a)
+  h2 = fmix(b) | 1
+}
+
+/** MurmurHash3's finaliser: spreads every input bit over the word. */
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
 
 /**
  * A blocked Bloom filter: all probes of a key fall in one 512-bit block (one cache line), so a
@@ -132,7 +161,7 @@ class BloomLayer {
     return this.count >= this.capacity
   }
 
-  add(h1: number, h2: number): void {
+  add(): void {
     const base = (h1 & this.blockMask) * BLOCK_WORDS
     const step = (h1 >>> 22) | 1
     for (let i = 0; i < PROBES; i++) {
@@ -142,7 +171,7 @@ class BloomLayer {
     this.count++
   }
 
-  has(h1: number, h2: number): boolean {
+  has(): boolean {
     const base = (h1 & this.blockMask) * BLOCK_WORDS
     const step = (h1 >>> 22) | 1
     for (let i = 0; i < PROBES; i++) {

@@ -5,8 +5,6 @@ import type { Store } from '../platform/clickhouse/store.js'
 import { observeInsert, type Metrics } from '../platform/metrics.js'
 import type { KindWriter } from './bus.js'
 import type { StoredKeys } from './stored-keys.js'
-import { latestInBatch, PartBatch, type Ref } from './usage-batch.js'
-import { encodeUsage, type UsagePart } from './usage-part.js'
 import { LANDING_TABLES, UsageLanding, type LandingLimits } from './usage-landing.js'
 import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
 
@@ -27,8 +25,6 @@ export interface UsageWriterDeps {
  * everything written before it in those tables.
  */
 export interface UsageWriter extends KindWriter {
-  /** Writes parts encoded at intake (the direct bus), as one batch. */
-  writeParts(parts: readonly UsagePart[]): Promise<void>
   exclusively<T>(fn: () => Promise<T>): Promise<T>
   /** Resolves once every row written before the call is visible to reports. */
   settled(): Promise<void>
@@ -58,12 +54,15 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
 
   const landing = deps.landing && new UsageLanding({ store: deps.store, metrics: deps.metrics, sequence: serially, onError: deps.landing.onError }, deps.landing.limits)
 
-  async function writeBatch(parts: readonly UsagePart[], dedupToken: string | undefined): Promise<void> {
-    const batch = new PartBatch(parts)
-    const kept = latestInBatch(batch)
-    const maybe = deps.storedKeys ? kept.filter((ref) => deps.storedKeys!.claim(batch.hash1(ref), batch.hash2(ref))) : kept
-    const stored = await lookup(deps.store, batch, maybe, landing !== undefined)
-    const { text, count } = encode(batch, maybe, stored)
+  async function writeBatch(rows: readonly UsageRow[], dedupToken: string | undefined): Promise<void> {
+    const latest: Keyed = new Map()
+    for (const r of rows) {
+      const byId = getOrAdd(latest, r.provider)
+      const prev = byId.get(r.record_id)
+      if (!prev || prev.version <= r.version) byId.set(r.record_id, r)
+    }
+    const stored = await lookup(deps.store, latest, maybeStored(latest, deps.storedKeys), landing !== undefined)
+    const { text, count } = encode(latest, stored)
     if (count === 0) return
     if (landing) return landing.land(text, count)
     const started = performance.now()
@@ -71,25 +70,21 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
     observeInsert(deps.metrics, 'usage_ingest', started, count)
   }
 
-  /**
-   * The batch's usage_ingest text: the parts' lines as encoded, except that a row not newer than
-   * its stored version is left out, a row replacing one follows the stored version with sign −1,
-   * and a part whose metrics changed between level and additive since it was encoded is encoded again.
-   */
-  function encode(batch: PartBatch, maybe: readonly Ref[], stored: Keyed): { text: string; count: number } {
-    const extra: string[] = []
-    for (const ref of maybe) {
-      const row = batch.row(ref)
-      const old = stored.get(row.provider)?.get(row.record_id)
-      if (!old) continue
-      batch.drop(ref)
-      if (old.version >= row.version) continue
-      extra.push(usageIngestLine(old, -1, false, movesUser(old, row)))
-      // A level record replaced by a non-level one must still reach usage_levels, to hide it there.
-      extra.push(usageIngestLine(row, 1, deps.isLevelMetric(row.metric) || deps.isLevelMetric(old.metric), false))
+  /** The batch's usage_ingest lines: each row with sign +1, after the version it replaces with sign −1. */
+  function encode(latest: Keyed, stored: Keyed): { text: string; count: number } {
+    const lines: string[] = []
+    for (const [provider, byId] of latest) {
+      const olds = stored.get(provider)
+      for (const [recordId, row] of byId) {
+        const old = olds?.get(recordId)
+        if (old && old.version >= row.version) continue
+        const level = deps.isLevelMetric(row.metric)
+        if (old) lines.push(usageIngestLine(old, -1, false, movesUser(old, row)))
+        // A level record replaced by a non-level one must still reach usage_levels, to hide it there.
+        lines.push(usageIngestLine(row, 1, level || (old !== undefined && deps.isLevelMetric(old.metric)), false))
+      }
     }
-    const { text, count } = batch.text((part) => part.levels.every(([metric, level]) => deps.isLevelMetric(metric) === level), (row) => usageIngestLine(row, 1, deps.isLevelMetric(row.metric), false))
-    return { text: extra.length ? text + extra.join('\n') + '\n' : text, count: count + extra.length }
+    return { text: lines.length ? lines.join('\n') + '\n' : '', count: lines.length }
   }
 
   return {
@@ -98,8 +93,7 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
       return r.success ? { ok: true, row: r.data } : { ok: false, reason: issueMessages(r.error).join('; ') }
     },
     key: (row) => String(row.provider),
-    write: (rows, { dedupToken }) => serially(() => writeBatch([encodeUsage(rows as UsageRow[], deps.isLevelMetric)], dedupToken)),
-    writeParts: (parts) => serially(() => writeBatch(parts, undefined)),
+    write: (rows, { dedupToken }) => serially(() => writeBatch(rows as UsageRow[], dedupToken)),
     exclusively: (fn) =>
       serially(async () => {
         await landing?.emptyInSequence()
@@ -131,24 +125,28 @@ function movesUser(old: UsageRow, row: UsageRow): boolean {
   )
 }
 
+/** The batch's keys that may be stored, claimed in the filter: all of them without one. */
+function maybeStored(latest: Keyed, storedKeys: StoredKeys | undefined): { providers: string[]; ids: string[] } {
+  const providers: string[] = []
+  const ids: string[] = []
+  for (const [provider, byId] of latest) {
+    const before = ids.length
+    for (const recordId of byId.keys()) if (storedKeys?.claim(provider, recordId) ?? true) ids.push(recordId)
+    if (ids.length > before) providers.push(provider)
+  }
+  return { providers, ids }
+}
+
 /**
  * The stored (latest) version of the keys asked for. One query with two IN sets over the sort key
  * (provider, record_id): ~10x cheaper in ClickHouse than a tuple IN; the few cross-matches are
  * dropped here. The ids travel as one newline-joined string (UsageRow refuses control characters
  * in them): a 20k-element array parameter costs far more to format.
  */
-async function lookup(store: Store, batch: PartBatch, refs: readonly Ref[], landed: boolean): Promise<Keyed> {
+async function lookup(store: Store, latest: Keyed, keys: { providers: string[]; ids: string[] }, landed: boolean): Promise<Keyed> {
+  const { providers, ids } = keys
   const found: Keyed = new Map()
-  if (!refs.length) return found
-  const wanted = new Map<string, Set<string>>()
-  for (const ref of refs) {
-    const { provider, record_id } = batch.key(ref)
-    let ids = wanted.get(provider)
-    if (!ids) wanted.set(provider, (ids = new Set()))
-    ids.add(record_id)
-  }
-  const providers = [...wanted.keys()]
-  const ids = [...wanted.values()].flatMap((set) => [...set])
+  if (!ids.length) return found
   const select = (table: string, extra = '') =>
     `SELECT provider, record_id, resource, metric, value, toUnixTimestamp64Milli(start) AS start,
             toUnixTimestamp64Milli(end) AS end, toUnixTimestamp64Milli(at) AS at,
@@ -163,7 +161,7 @@ async function lookup(store: Store, batch: PartBatch, refs: readonly Ref[], land
     Existing,
   )
   for (const e of existing) {
-    if (!wanted.get(e.provider)?.has(e.record_id)) continue
+    if (!latest.get(e.provider)?.has(e.record_id)) continue
     const byId = getOrAdd(found, e.provider)
     const prev = byId.get(e.record_id)
     // Unmerged parts may still hold older versions: the highest one is what FINAL would show.
