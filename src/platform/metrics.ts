@@ -24,7 +24,7 @@ export function createMetrics(registry = new Registry()) {
       name: 'eosc_am_insert_batch_rows',
       help: 'Rows per ClickHouse insert batch',
       labelNames: ['table'] as const,
-      buckets: [1, 10, 100, 1_000, 5_000, 10_000, 50_000, 100_000],
+      buckets: [1, 10, 100, 1_000, 5_000, 10_000, 50_000, 100_000, 250_000, 1_000_000],
       registers: [registry],
     }),
     insertSeconds: new Histogram({
