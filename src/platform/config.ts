@@ -1,7 +1,7 @@
 import cron from 'node-cron'
 import { z } from 'zod'
 import { EntitlementGrant, type OidcConfig } from '../auth/oidc.js'
-import { parseKeyring } from '../privacy/pseudonymiser.js'
+import { parseKeyring, type PeriodKey } from '../privacy/pseudonymiser.js'
 import { monitoringConfig, MonitoringEnv, type MonitoringConfig } from '../monitoring/monitoring-config.js'
 
 /** Env values arrive as strings; empty strings mean "unset". */
@@ -80,8 +80,8 @@ export interface Config {
   }
   readonly adminToken?: string
   readonly pseudonymKey?: string
-  /** A keyring, `PERIOD=KEY,…` (checked here, parsed by the pseudonymiser). */
-  readonly pseudonymKeys?: string
+  /** A keyring (`EOSC_AM_PSEUDONYM_KEYS`, `PERIOD=KEY,…`), parsed. */
+  readonly pseudonymKeys?: readonly PeriodKey[]
   readonly oidc?: OidcConfig
   readonly suppressionK: number
   readonly userRetentionMonths: number
@@ -122,9 +122,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push('EOSC_AM_MARKETPLACE_URL needs EOSC_AM_MARKETPLACE_OMS_ID')
   }
   if (e.EOSC_AM_PSEUDONYM_KEY && e.EOSC_AM_PSEUDONYM_KEYS) problems.push('set EOSC_AM_PSEUDONYM_KEY or EOSC_AM_PSEUDONYM_KEYS, not both')
+  let pseudonymKeys: PeriodKey[] | undefined
   if (e.EOSC_AM_PSEUDONYM_KEYS) {
     try {
-      parseKeyring(e.EOSC_AM_PSEUDONYM_KEYS)
+      pseudonymKeys = parseKeyring(e.EOSC_AM_PSEUDONYM_KEYS)
     } catch (err) {
       problems.push((err as Error).message)
     }
@@ -166,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : undefined,
     adminToken: e.EOSC_AM_ADMIN_TOKEN,
     pseudonymKey: e.EOSC_AM_PSEUDONYM_KEY,
-    pseudonymKeys: e.EOSC_AM_PSEUDONYM_KEYS,
+    pseudonymKeys,
     oidc,
     suppressionK: e.EOSC_AM_SUPPRESSION_K,
     userRetentionMonths: e.EOSC_AM_USER_RETENTION_MONTHS,

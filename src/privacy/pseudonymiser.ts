@@ -108,5 +108,5 @@ export function loadOrCreateKey(configured: string | undefined, dataDir: string,
 
 /** The configured keyring or key, else the key generated into the data folder. */
 export function openPseudonymiser(config: Pick<Config, 'pseudonymKey' | 'pseudonymKeys' | 'dataDir'>, onCreated: (path: string) => void): Pseudonymiser {
-  return new Pseudonymiser(config.pseudonymKeys ? parseKeyring(config.pseudonymKeys) : loadOrCreateKey(config.pseudonymKey, config.dataDir, onCreated))
+  return new Pseudonymiser(config.pseudonymKeys ?? loadOrCreateKey(config.pseudonymKey, config.dataDir, onCreated))
 }
