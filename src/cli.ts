@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './platform/config.js'
 import { createLogger } from './platform/logging.js'
 import { createMetrics } from './platform/metrics.js'
 import { createOrderServices } from './orders/order-services.js'
+import { AuditLog } from './privacy/audit-log.js'
 import { openPseudonymiser } from './privacy/pseudonymiser.js'
 import { availabilityReportCommand, REPORT_USAGE } from './reports/availability-report.command.js'
 
@@ -85,9 +86,8 @@ async function runSink(config: Config, logger: ReturnType<typeof createLogger>):
 
 async function serve(config: Config, logger: ReturnType<typeof createLogger>, options: { runSink: boolean }): Promise<number> {
   const engine = await createEngine(config, logger, options)
-  const tokens = new TokenStore(engine.store)
-  if (!config.adminToken && !(await tokens.hasAdmin())) {
-    const { token } = await tokens.create({ name: 'dev-admin', role: 'admin', providers: [] }, 'startup')
+  if (!config.adminToken && !(await engine.tokens.hasAdmin())) {
+    const { token } = await engine.tokens.create({ name: 'dev-admin', role: 'admin', providers: [] }, 'startup')
     process.stdout.write(
       `\nNo EOSC_AM_ADMIN_TOKEN set: created a development admin token (shown only this once, stored hashed):\n\n  ${token}\n\n`,
     )
@@ -129,7 +129,7 @@ async function createToken(config: Config, logger: ReturnType<typeof createLogge
     return 2
   }
   const store = await openStore(config, logger)
-  const created = await new TokenStore(store).create({ name: values.name ?? `${role.data}-token`, role: role.data, providers }, 'cli')
+  const created = await new TokenStore(store, new AuditLog(store)).create({ name: values.name ?? `${role.data}-token`, role: role.data, providers }, 'cli')
   await store.close()
   process.stdout.write(`${created.token}\n`)
   process.stderr.write(`created ${role.data} token '${created.name}'${providers.length ? ` for ${providers.join(', ')}` : ''} (shown once)\n`)

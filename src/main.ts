@@ -26,6 +26,7 @@ import { createOrderServices, type OrderServices } from './orders/order-services
 export interface Engine {
   app: FastifyInstance
   store: Store
+  tokens: TokenStore
   orders: OrderServices
   monitoring: Monitoring
   /** Resolves once usage written before the call is visible to reports (and to direct reads of the usage tables). */
@@ -53,7 +54,8 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const pseudonymiser = openPseudonymiser(config, (path) =>
     logger.warn({ path }, 'generated a new pseudonym key; back it up: without it pseudonyms cannot be reproduced'),
   )
-  const tokens = new TokenStore(store, config.adminToken, config.oidc && createOidcVerifier(config.oidc, (sub) => pseudonymiser.pseudonymise(sub)))
+  const audit = new AuditLog(store)
+  const tokens = new TokenStore(store, audit, config.adminToken, config.oidc && createOidcVerifier(config.oidc, (sub) => pseudonymiser.pseudonymise(sub)))
   const catalog = new MetricCatalog(store)
   await catalog.load()
   const clock = new VersionClock()
@@ -70,7 +72,6 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const recovered = await usageWriter.recover()
   if (recovered) logger.info({ rows: recovered }, 'moved usage rows a stopped process had landed')
   if (storedKeys) loadStoredKeys(storedKeys, store, logger)
-  const audit = new AuditLog(store)
   const erase = createErasure({ store, pseudonymiser, audit, exclusively: (fn) => usageWriter.exclusively(fn) })
   const writers: KindWriters = {
     usage: usageWriter,
@@ -101,6 +102,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   return {
     app,
     store,
+    tokens,
     orders,
     monitoring,
     settleUsage: () => usageWriter.settled(),

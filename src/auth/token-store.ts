@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
-import { AuditLog } from '../privacy/audit-log.js'
+import type { AuditLog } from '../privacy/audit-log.js'
 import { looksLikeJwt, type OidcVerify } from './oidc.js'
 import { Role, type Principal } from './roles.js'
 
@@ -20,6 +20,8 @@ export class TokenStore {
 
   constructor(
     private readonly store: Store,
+    /** Where token creation is recorded. */
+    private readonly audit: Pick<AuditLog, 'record'>,
     private readonly bootstrapAdminToken?: string,
     /** Where OIDC is configured: verifies bearer JWTs (they are not stored tokens). */
     private readonly verifyJwt?: OidcVerify,
@@ -33,7 +35,7 @@ export class TokenStore {
        VALUES ({hash:String}, {name:String}, {role:String}, {providers:Array(String)}, now64(3), 0, {version:UInt64})`,
       { hash: hashToken(token), ...input, version: Date.now() * 1000 },
     )
-    await new AuditLog(this.store).record(actor, 'token.create', input)
+    await this.audit.record(actor, 'token.create', input)
     return { token, ...input }
   }
 
