@@ -1,21 +1,18 @@
 import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
 
-/** Keys per Bloom layer at first; each further layer holds twice as many. */
-const FIRST_LAYER_KEYS = 1 << 20
-/** 10 bits and 7 probes per key: under 1 % false "may be stored". */
-const BITS_PER_KEY = 10
-const PROBES = 7
-const BLOCK_BITS = 512
-const BLOCK_WORDS = BLOCK_BITS / 32
+/** Slots of the first fingerprint layer; each further layer has twice as many. */
+const FIRST_LAYER_SLOTS = 1 << 20
 
 const KeyRow = z.object({ provider: z.string(), record_id: z.string() })
 
 /**
- * Which usage keys (provider, record_id) may already be stored: a Bloom filter over every key this
- * process wrote or found stored at start. Its "no" is certain, so the usage writer skips the
- * replacement lookup for those keys — nearly all of them, since accounting records are new far
- * more often than re-sent — and the lookup no longer grows with the table.
+ * Which usage keys (provider, record_id) may already be stored: the fingerprints of every key this
+ * process wrote or found stored at start (see KeyFingerprints). Its "no" is certain, so the usage
+ * writer skips the replacement lookup for those keys — nearly all of them, since accounting records
+ * are new far more often than re-sent — and the lookup no longer grows with the table. Its false
+ * "may" is about one key in 10^8: a batch of thousands of new keys almost never waits for a lookup
+ * (a Bloom filter's 1 % made nearly every batch wait for one, often behind a landing move).
  *
  * Sound only where this process is the one writer of usage records: the embedded engine, whose
  * data folder chDB locks to a single process. Until the keys stored before start are loaded,
@@ -23,7 +20,7 @@ const KeyRow = z.object({ provider: z.string(), record_id: z.string() })
  * costs a lookup.
  */
 export class StoredKeys {
-  private readonly layers: BloomLayer[] = [new BloomLayer(FIRST_LAYER_KEYS)]
+  private readonly keys = new KeyFingerprints(FIRST_LAYER_SLOTS)
   private loaded = false
   private stopped = false
   private loading: Promise<unknown> = Promise.resolve()
@@ -40,15 +37,11 @@ export class StoredKeys {
 
   /** False when the key is certainly not stored. */
   mayHave(provider: string, recordId: string): boolean {
-    if (!this.loaded) return true
-    hashKey(provider, recordId)
-    for (const layer of this.layers) if (layer.has()) return true
-    return false
+    return !this.loaded || this.keys.has(provider, recordId)
   }
 
   add(provider: string, recordId: string): void {
-    hashKey(provider, recordId)
-    this.addHashed()
+    this.keys.add(provider, recordId)
   }
 
   /**
@@ -57,21 +50,7 @@ export class StoredKeys {
    * only answer "may be stored" and cost a lookup.
    */
   claim(provider: string, recordId: string): boolean {
-    hashKey(provider, recordId)
-    let may = !this.loaded
-    for (let i = 0; !may && i < this.layers.length; i++) may = this.layers[i]!.has()
-    this.addHashed()
-    return may
-  }
-
-  /** Adds the key last hashed. */
-  private addHashed(): void {
-    let layer = this.layers[this.layers.length - 1]!
-    if (layer.full) {
-      layer = new BloomLayer(layer.capacity * 2)
-      this.layers.push(layer)
-    }
-    layer.add()
+    return !this.keys.add(provider, recordId) || !this.loaded
   }
 
   /** Reads the stored keys page by page along the sort key; resolves with how many (null if stopped). */
@@ -109,7 +88,7 @@ export class StoredKeys {
   }
 }
 
-/** The two 32-bit hashes of the last key hashed (module state: no allocation per key). */
+/** The two 32-bit hashes of the last key hashed (module state: no allocation per key); h2 is odd. */
 let h1 = 0
 let h2 = 0
 
@@ -130,7 +109,7 @@ function hashKey(provider: string, recordId: string): void {
     b = Math.imul(b ^ c, 0x5bd1e995)
   }
   h1 = fmix(a)
-  h2 = fmix(b) | 1
+  h2 = (fmix(b) | 1) >>> 0
 }
 
 /** MurmurHash3's finaliser: spreads every input bit over the word. */
@@ -141,43 +120,76 @@ function fmix(h: number): number {
 }
 
 /**
- * A blocked Bloom filter: all probes of a key fall in one 512-bit block (one cache line), so a
- * claim costs one cache miss instead of one per probe. Slightly more false "may" than a classic
- * filter of the same size (about 1 % at 10 bits per key).
+ * A set of keys as 63-bit fingerprints, for "certainly not in the set" answers: a key added is
+ * always found, a key not added is found about once in 10^8 (a 31-bit fingerprint compared over a
+ * few probes, times the layers). Open addressing with linear probing, so a lookup reads one or two
+ * cache lines; a full layer is not rehashed (its slots keep no position bits): the next one is
+ * twice as large. About 8 bytes a key.
  */
-class BloomLayer {
-  private readonly bits: Uint32Array
-  private readonly blockMask: number
+export class KeyFingerprints {
+  private layers: FingerprintLayer[]
+
+  constructor(private readonly firstSlots = 1 << 16) {
+    this.layers = [new FingerprintLayer(firstSlots)]
+  }
+
+  has(provider: string, recordId: string): boolean {
+    hashKey(provider, recordId)
+    return this.hasHashed()
+  }
+
+  /** Adds the key; false when it was (or may have been) in the set already. */
+  add(provider: string, recordId: string): boolean {
+    hashKey(provider, recordId)
+    if (this.hasHashed()) return false
+    let layer = this.layers[this.layers.length - 1]!
+    if (layer.full) this.layers.push((layer = new FingerprintLayer(layer.slots.length * 2)))
+    layer.add()
+    return true
+  }
+
+  clear(): void {
+    this.layers = [new FingerprintLayer(this.firstSlots)]
+  }
+
+  private hasHashed(): boolean {
+    for (const layer of this.layers) if (layer.has()) return true
+    return false
+  }
+}
+
+/** Filled to 70 %: an absent key's probe then ends within a few slots. */
+const MAX_LOAD = 0.7
+
+class FingerprintLayer {
+  readonly slots: Uint32Array
+  private readonly mask: number
+  private readonly capacity: number
   private count = 0
 
-  constructor(readonly capacity: number) {
-    // A power of two of blocks, so a block is a mask rather than a modulo.
-    const blocks = 2 ** Math.ceil(Math.log2((capacity * BITS_PER_KEY) / BLOCK_BITS))
-    this.bits = new Uint32Array((blocks * BLOCK_BITS) / 32)
-    this.blockMask = blocks - 1
+  constructor(slots: number) {
+    this.slots = new Uint32Array(slots)
+    this.mask = slots - 1
+    this.capacity = Math.floor(slots * MAX_LOAD)
   }
 
   get full(): boolean {
     return this.count >= this.capacity
   }
 
-  add(): void {
-    const base = (h1 & this.blockMask) * BLOCK_WORDS
-    const step = (h1 >>> 22) | 1
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h2 + Math.imul(i, step)) & (BLOCK_BITS - 1)
-      this.bits[base + (bit >>> 5)]! |= 1 << (bit & 31)
+  /** Whether the key last hashed is here: its fingerprint (h2, never 0) in the run of slots from h1. */
+  has(): boolean {
+    for (let i = h1 & this.mask; ; i = (i + 1) & this.mask) {
+      const f = this.slots[i]!
+      if (f === 0) return false
+      if (f === h2) return true
     }
-    this.count++
   }
 
-  has(): boolean {
-    const base = (h1 & this.blockMask) * BLOCK_WORDS
-    const step = (h1 >>> 22) | 1
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h2 + Math.imul(i, step)) & (BLOCK_BITS - 1)
-      if ((this.bits[base + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false
-    }
-    return true
+  add(): void {
+    let i = h1 & this.mask
+    while (this.slots[i] !== 0) i = (i + 1) & this.mask
+    this.slots[i] = h2
+    this.count++
   }
 }

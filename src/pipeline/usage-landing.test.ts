@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
@@ -9,6 +9,7 @@ import { migrate } from '../platform/clickhouse/migrate.js'
 import type { Store } from '../platform/clickhouse/store.js'
 import { createMetrics } from '../platform/metrics.js'
 import { LANDING_TABLES } from './usage-landing.js'
+import { usageIngestBlock } from './usage-ingest-native.js'
 import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
 import { createUsageWriter, type UsageWriter } from './usage-writer.js'
 
@@ -107,7 +108,7 @@ describe('usage landing (embedded ingest)', () => {
 
   it('completes at start what a stopped process left landed, once even if it had already moved it', async () => {
     const lines = [row('j1', 2, 1), row('j2', 3, 1)].map((r) => usageIngestLine(r, 1, false, false)).join('\n') + '\n'
-    const land = (table: string) => store.insertTsv(table, { ...USAGE_INGEST_TSV, text: lines })
+    const land = (table: string) => store.insertTsv(table, { ...USAGE_INGEST_TSV, select: '*', text: lines })
     await land(LANDING_TABLES[1])
     expect(await writer().recover()).toBe(2)
     expect(await monthly()).toEqual({ v: 5, n: 2 })
@@ -116,6 +117,34 @@ describe('usage landing (embedded ingest)', () => {
     await land(LANDING_TABLES[1])
     expect(await writer().recover()).toBe(2)
     expect(await monthly()).toEqual({ v: 5, n: 2 })
+  })
+
+  it('cuts at start a block the stopped process was killed in the middle of appending, keeping the whole ones', async () => {
+    const [{ path }] = (await store.query(`SELECT data_paths[1] AS path FROM system.tables WHERE name = {t:String}`, { t: LANDING_TABLES[0] }, z.object({ path: z.string() }))) as [{ path: string }]
+    const whole = usageIngestBlock([row('j1', 2, 1), row('j2', 3, 1)].map((r) => ({ row: r, sign: 1, trackLevel: false, usersDirty: false })))
+    const cut = usageIngestBlock([row('j3', 4, 1)].map((r) => ({ row: r, sign: 1, trackLevel: false, usersDirty: false })))
+    appendFileSync(path, whole)
+    appendFileSync(path, cut.subarray(0, cut.length - 9))
+    const w = writer()
+    expect(await w.recover()).toBe(2)
+    expect(await monthly()).toEqual({ v: 5, n: 2 })
+    expect(statSync(path).size).toBe(0)
+    // The file takes whole blocks again after the cut.
+    await w.write([row('j4', 1, 1)], {})
+    expect(await count(LANDING_TABLES[0])).toBe(1)
+    expect(readFileSync(path).length).toBeGreaterThan(0)
+    await w.close()
+    expect(await monthly()).toEqual({ v: 6, n: 3 })
+  })
+
+  it('moves at start what the engine-inserted landing tables of earlier versions hold, and drops them', async () => {
+    await store.command('CREATE TABLE IF NOT EXISTS usage_landing_b AS usage_ingest ENGINE = StripeLog')
+    const lines = [row('old1', 2, 1), row('old2', 3, 1)].map((r) => usageIngestLine(r, 1, false, false)).join('\n') + '\n'
+    await store.insertTsv('usage_landing_b', { ...USAGE_INGEST_TSV, text: lines })
+    expect(await writer().recover()).toBe(2)
+    expect(await monthly()).toEqual({ v: 5, n: 2 })
+    const left = await store.query(`SELECT name FROM system.tables WHERE name IN ('usage_landing_a', 'usage_landing_b')`, {}, z.object({ name: z.string() }))
+    expect(left).toEqual([])
   })
 
   it('leaves nothing landed behind work that runs exclusively (erasure)', async () => {

@@ -1,9 +1,15 @@
 import { z } from 'zod'
 import { dedupSettings, type Store } from '../platform/clickhouse/store.js'
 import { observeInsert, type Metrics } from '../platform/metrics.js'
+import { LandingFile } from './landing-file.js'
+import { KeyFingerprints } from './stored-keys.js'
+import { usageIngestBlock, type IngestEntry } from './usage-ingest-native.js'
 import { USAGE_INGEST_TSV } from './usage-ingest-tsv.js'
 
-export const LANDING_TABLES = ['usage_landing_a', 'usage_landing_b'] as const
+/** File(Native) tables (migration 0008): the writer appends to their data files. */
+export const LANDING_TABLES = ['usage_landing_file_a', 'usage_landing_file_b'] as const
+/** The StripeLog landing tables of migration 0007, which the engine inserted into: moved and dropped at start. */
+const ENGINE_LANDING_TABLES = ['usage_landing_a', 'usage_landing_b']
 const Contents = z.object({ n: z.coerce.number(), h: z.string() })
 
 export interface LandingLimits {
@@ -21,18 +27,22 @@ export const LANDING_LIMITS: LandingLimits = { moveRows: 250_000, idleMs: 200, m
 type Sequence = <T>(fn: () => Promise<T>) => Promise<T>
 
 /**
- * Embedded ingest in two steps (migration 0007). A group-commit batch is made durable by an insert
- * into an append-only landing table with no views — cheap for a batch of a few thousand rows — and
- * the request is answered. Landed rows then reach usage_ingest, and through its views the raw and
- * pre-aggregated tables, in moves of up to `moveRows` rows: the engine's work per row falls steeply
- * with the insert's size, and a request's rows no longer pay for the views while it waits.
+ * Embedded ingest in two steps. A group-commit batch is made durable by appending it, as one Native
+ * block, to the data file of a `File(Native)` landing table — the rows are then in ClickHouse,
+ * readable by SQL, and survive the process being killed — and the request is answered. The engine
+ * does no work per batch: the embedded engine runs one statement at a time, so a batch inserted
+ * through it waited behind every move (up to half a second), which stalled all requests. Landed rows
+ * then reach usage_ingest, and through its views the raw and pre-aggregated tables, in moves of up to
+ * `moveRows` rows: the engine's work per row falls steeply with the insert's size, and Native is read
+ * without parsing text.
  *
  * Two tables take turns: one receives batches while the other moves. A moved table keeps its rows
  * (they are then in usage_records too, the same versions) until it receives again, so that the
  * writer's replacement lookup, which reads both landing tables and usage_records, never misses a
- * row between the move and the clean-up. `settled()` gives readers their own writes: it resolves
- * once every row landed before the call is moved. A move is idempotent (deduplication token from
- * the table's contents), so one interrupted by a crash is completed at the next start (`recover`).
+ * row between the move and the clean-up; `mayHold` tells it which keys it needs to look for there.
+ * `settled()` gives readers their own writes: it resolves once every row landed before the call is
+ * moved. A move is idempotent (deduplication token from the table's contents), so one interrupted by
+ * a crash is completed at the next start (`recover`), after cutting a block left half-written.
  *
  * `land`, and every step that switches tables or empties one, runs in the writer's sequence, so they
  * never interleave with a batch's lookup; the moves themselves run beside it.
@@ -50,6 +60,9 @@ export class UsageLanding {
   /** When the receiving table got its first row since it last moved. */
   private firstLanded = 0
   private closed = false
+  /** The keys of the rows (sign +1) in each table, until it is emptied. */
+  private readonly keys = [new KeyFingerprints(), new KeyFingerprints()]
+  private opened: Promise<LandingFile[]> | null = null
 
   constructor(
     private readonly deps: { store: Store; metrics: Metrics; sequence: Sequence; onError: (err: unknown) => void },
@@ -59,7 +72,18 @@ export class UsageLanding {
   /** At start, before any batch: moves whatever a stopped process left landed. */
   async recover(): Promise<number> {
     let recovered = 0
+    const old = await this.deps.store.query(
+      'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)} ORDER BY name',
+      { names: ENGINE_LANDING_TABLES },
+      z.object({ name: z.string() }),
+    )
+    for (const { name } of old) {
+      recovered += await this.moveOnce(name, '*')
+      await this.deps.store.command(`DROP TABLE ${name}`)
+    }
+    const files = await this.files()
     for (const [i, table] of LANDING_TABLES.entries()) {
+      await files[i]!.cutHalfWrittenBlock()
       const n = await this.moveOnce(table)
       if (n > 0) await this.truncate(i)
       recovered += n
@@ -67,14 +91,21 @@ export class UsageLanding {
     return recovered
   }
 
-  /** In the sequence: makes a batch's usage_ingest lines durable. */
-  async land(text: string, count: number): Promise<void> {
+  /** Whether a row of this key may be landed (and not yet emptied): certain when false. */
+  mayHold(provider: string, recordId: string): boolean {
+    return this.keys.some((k) => k.has(provider, recordId))
+  }
+
+  /** In the sequence: makes a batch's usage_ingest rows durable. */
+  async land(entries: readonly IngestEntry[]): Promise<void> {
     const i = this.active
     const started = performance.now()
-    await this.deps.store.insertTsv(LANDING_TABLES[i]!, { ...USAGE_INGEST_TSV, text })
-    observeInsert(this.deps.metrics, 'usage_landing', started, count)
+    const file = (await this.files())[i]!
+    await file.append(usageIngestBlock(entries))
+    observeInsert(this.deps.metrics, 'usage_landing', started, entries.length)
+    for (const e of entries) if (e.sign === 1) this.keys[i]!.add(e.row.provider, e.row.record_id)
     if (this.rows[i] === 0) this.firstLanded = performance.now()
-    this.rows[i]! += count
+    this.rows[i]! += entries.length
     this.upTo[i] = ++this.landed
     if (this.rows[i]! >= this.limits.moveRows) await this.rotate()
     else this.arm()
@@ -104,7 +135,14 @@ export class UsageLanding {
     } finally {
       this.closed = true
       if (this.timer) clearTimeout(this.timer)
+      for (const f of this.opened ? await this.opened : []) await f.close()
     }
+  }
+
+  /** The landing tables' data files, opened for appending at first use. */
+  private files(): Promise<LandingFile[]> {
+    this.opened ??= Promise.all(LANDING_TABLES.map((t) => LandingFile.open(this.deps.store, t)))
+    return this.opened
   }
 
   /** In the sequence: the receiving table starts moving and the other one (moved) receives next. */
@@ -141,7 +179,7 @@ export class UsageLanding {
   }
 
   /** Moves the table's rows into usage_ingest (none for an empty table); how many. */
-  private async moveOnce(table: string): Promise<number> {
+  private async moveOnce(table: string, select: string = USAGE_INGEST_TSV.select): Promise<number> {
     const started = performance.now()
     // The same contents give the same token: a move repeated after a crash is dropped as a duplicate.
     const [contents] = await this.deps.store.query(
@@ -151,14 +189,15 @@ export class UsageLanding {
     )
     const { n, h } = contents!
     if (n === 0) return 0
-    await this.deps.store.command(`INSERT INTO usage_ingest SELECT * FROM ${table}`, {}, { ...dedupSettings(`landing:${n}:${h}`), parallel_view_processing: 1 })
+    await this.deps.store.command(`INSERT INTO usage_ingest SELECT ${select} FROM ${table}`, {}, { ...dedupSettings(`landing:${n}:${h}`), parallel_view_processing: 1 })
     observeInsert(this.deps.metrics, 'usage_ingest', started, n)
     return n
   }
 
   private async truncate(i: number): Promise<void> {
-    await this.deps.store.command(`TRUNCATE TABLE ${LANDING_TABLES[i]}`)
+    await (await this.files())[i]!.truncate()
     this.rows[i] = 0
+    this.keys[i]!.clear()
   }
 
   /** (Re)starts the wait before the receiving table moves unprompted. */

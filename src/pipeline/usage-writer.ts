@@ -6,6 +6,7 @@ import { observeInsert, type Metrics } from '../platform/metrics.js'
 import type { KindWriter } from './bus.js'
 import type { StoredKeys } from './stored-keys.js'
 import { LANDING_TABLES, UsageLanding, type LandingLimits } from './usage-landing.js'
+import type { IngestEntry } from './usage-ingest-native.js'
 import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
 
 const Existing = UsageRow.extend({ version: z.coerce.number(), start: z.coerce.number(), end: z.coerce.number(), at: z.coerce.number() })
@@ -41,7 +42,7 @@ export interface UsageWriter extends KindWriter {
  * sign −1 next to the new row; a row not newer than the stored one (a redelivery) is skipped.
  * Batches are written one at a time, in order, so each one's lookup sees the batches before it.
  * Embedded, a batch lands first and reaches the tables in bulk (UsageLanding); the lookup reads the
- * landing tables too.
+ * landing tables too, for the keys that may be landed.
  */
 export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
   let tail: Promise<unknown> = Promise.resolve()
@@ -61,30 +62,31 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
       const prev = byId.get(r.record_id)
       if (!prev || prev.version <= r.version) byId.set(r.record_id, r)
     }
-    const stored = await lookup(deps.store, latest, maybeStored(latest, deps.storedKeys), landing !== undefined)
-    const { text, count } = encode(latest, stored)
-    if (count === 0) return
-    if (landing) return landing.land(text, count)
+    const stored = await lookup(deps.store, latest, maybeStored(latest, deps.storedKeys, landing))
+    const entries = ingestEntries(latest, stored)
+    if (entries.length === 0) return
+    if (landing) return landing.land(entries)
     const started = performance.now()
+    const text = entries.map((e) => usageIngestLine(e.row, e.sign, e.trackLevel, e.usersDirty)).join('\n') + '\n'
     await deps.store.insertTsv('usage_ingest', { ...USAGE_INGEST_TSV, text }, dedupToken)
-    observeInsert(deps.metrics, 'usage_ingest', started, count)
+    observeInsert(deps.metrics, 'usage_ingest', started, entries.length)
   }
 
-  /** The batch's usage_ingest lines: each row with sign +1, after the version it replaces with sign −1. */
-  function encode(latest: Keyed, stored: Keyed): { text: string; count: number } {
-    const lines: string[] = []
+  /** The batch's usage_ingest rows: each row with sign +1, after the version it replaces with sign −1. */
+  function ingestEntries(latest: Keyed, stored: Keyed): IngestEntry[] {
+    const entries: IngestEntry[] = []
     for (const [provider, byId] of latest) {
       const olds = stored.get(provider)
       for (const [recordId, row] of byId) {
         const old = olds?.get(recordId)
         if (old && old.version >= row.version) continue
         const level = deps.isLevelMetric(row.metric)
-        if (old) lines.push(usageIngestLine(old, -1, false, movesUser(old, row)))
+        if (old) entries.push({ row: old, sign: -1, trackLevel: false, usersDirty: movesUser(old, row) })
         // A level record replaced by a non-level one must still reach usage_levels, to hide it there.
-        lines.push(usageIngestLine(row, 1, level || (old !== undefined && deps.isLevelMetric(old.metric)), false))
+        entries.push({ row, sign: 1, trackLevel: level || (old !== undefined && deps.isLevelMetric(old.metric)), usersDirty: false })
       }
     }
-    return { text: lines.length ? lines.join('\n') + '\n' : '', count: lines.length }
+    return entries
   }
 
   return {
@@ -125,41 +127,54 @@ function movesUser(old: UsageRow, row: UsageRow): boolean {
   )
 }
 
+/** The keys a batch looks up, and whether any of them may be landed. */
+interface LookupKeys {
+  providers: string[]
+  ids: string[]
+  landed: boolean
+}
+
 /** The batch's keys that may be stored, claimed in the filter: all of them without one. */
-function maybeStored(latest: Keyed, storedKeys: StoredKeys | undefined): { providers: string[]; ids: string[] } {
-  const providers: string[] = []
-  const ids: string[] = []
+function maybeStored(latest: Keyed, storedKeys: StoredKeys | undefined, landing: UsageLanding | undefined): LookupKeys {
+  const keys: LookupKeys = { providers: [], ids: [], landed: false }
   for (const [provider, byId] of latest) {
-    const before = ids.length
-    for (const recordId of byId.keys()) if (storedKeys?.claim(provider, recordId) ?? true) ids.push(recordId)
-    if (ids.length > before) providers.push(provider)
+    const before = keys.ids.length
+    for (const recordId of byId.keys()) {
+      if (!(storedKeys?.claim(provider, recordId) ?? true)) continue
+      keys.ids.push(recordId)
+      keys.landed ||= landing?.mayHold(provider, recordId) ?? false
+    }
+    if (keys.ids.length > before) keys.providers.push(provider)
   }
-  return { providers, ids }
+  return keys
 }
 
 /**
  * The stored (latest) version of the keys asked for. One query with two IN sets over the sort key
  * (provider, record_id): ~10x cheaper in ClickHouse than a tuple IN; the few cross-matches are
  * dropped here. The ids travel as one newline-joined string (UsageRow refuses control characters
- * in them): a 20k-element array parameter costs far more to format.
+ * in them): a 20k-element array parameter costs far more to format. Rows landed and not yet moved
+ * (or moved and not yet cleared) are stored too: the landing tables, which have no index, are read
+ * only when one of the keys may be landed.
  */
-async function lookup(store: Store, latest: Keyed, keys: { providers: string[]; ids: string[] }, landed: boolean): Promise<Keyed> {
+async function lookup(store: Store, latest: Keyed, keys: LookupKeys): Promise<Keyed> {
   const { providers, ids } = keys
   const found: Keyed = new Map()
   if (!ids.length) return found
-  const select = (table: string, extra = '') =>
+  const where = `provider IN {providers:Array(String)} AND record_id IN (SELECT arrayJoin(splitByChar('\\n', {ids:String})))`
+  const queries = [
     `SELECT provider, record_id, resource, metric, value, toUnixTimestamp64Milli(start) AS start,
             toUnixTimestamp64Milli(end) AS end, toUnixTimestamp64Milli(at) AS at,
             user_id, user_group, order_ref, installation, version
-     FROM ${table}
-     WHERE ${extra}provider IN {providers:Array(String)} AND record_id IN (SELECT arrayJoin(splitByChar('\\n', {ids:String})))`
-  // Rows landed and not yet moved (or moved and not yet cleared) are stored too.
-  const tables = [select('usage_records'), ...(landed ? LANDING_TABLES.map((t) => select(t, 'sign = 1 AND ')) : [])]
-  const existing = await store.query(
-    tables.join('\n     UNION ALL\n'),
-    { providers, ids: ids.join('\n') },
-    Existing,
-  )
+     FROM usage_records WHERE ${where}`,
+  ]
+  if (keys.landed) {
+    for (const t of LANDING_TABLES) {
+      queries.push(`SELECT provider, record_id, resource, metric, value, start, end, at, user_id, user_group, order_ref, installation, version
+                    FROM ${t} WHERE sign = 1 AND ${where}`)
+    }
+  }
+  const existing = await store.query(queries.join('\n     UNION ALL\n'), { providers, ids: ids.join('\n') }, Existing)
   for (const e of existing) {
     if (!latest.get(e.provider)?.has(e.record_id)) continue
     const byId = getOrAdd(found, e.provider)
