@@ -65,18 +65,27 @@ export class NativeBlockWriter {
     this.off = this.buf.writeDoubleLE(v, this.off)
   }
 
-  /** A safe integer (|v| < 2^53) as Int64 or UInt64: two 32-bit halves, no BigInt. */
+  /** A safe integer (|v| < 2^53) as Int64 or UInt64, little-endian: two 32-bit halves, no BigInt. */
   int64(v: number): void {
     this.ensure(8)
+    const buf = this.buf
+    const o = this.off
     const hi = Math.floor(v / TWO_32)
-    this.buf.writeUInt32LE(v - hi * TWO_32, this.off)
-    this.buf.writeInt32LE(hi, this.off + 4)
-    this.off += 8
+    const lo = v - hi * TWO_32
+    buf[o] = lo
+    buf[o + 1] = lo >>> 8
+    buf[o + 2] = lo >>> 16
+    buf[o + 3] = lo >>> 24
+    buf[o + 4] = hi
+    buf[o + 5] = hi >> 8
+    buf[o + 6] = hi >> 16
+    buf[o + 7] = hi >> 24
+    this.off = o + 8
   }
 
   int8(v: number): void {
     this.ensure(1)
-    this.off = this.buf.writeInt8(v, this.off)
+    this.buf[this.off++] = v & 0xff
   }
 
   uint8(v: number): void {
@@ -103,6 +112,65 @@ export class NativeBlockWriter {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + bytes))
     this.buf.copy(next, 0, 0, this.off)
     this.buf = next
+  }
+}
+
+/** Reads a Native block written by NativeBlockWriter (the same types), value by value. */
+export class NativeBlockReader {
+  private off = 0
+  readonly columns: number
+  readonly rows: number
+
+  constructor(private readonly data: Uint8Array) {
+    this.columns = this.varUInt()
+    this.rows = this.varUInt()
+  }
+
+  /** The next column's header; throws unless it is the column expected. */
+  column(name: string, type: NativeType): void {
+    const n = this.string()
+    const t = this.string()
+    if (n !== name || t !== type) throw new Error(`Native block: expected column ${name} ${type}, found ${n} ${t}`)
+  }
+
+  string(): string {
+    const n = this.varUInt()
+    const s = Buffer.from(this.data.buffer, this.data.byteOffset + this.off, n).toString('utf8')
+    this.off += n
+    return s
+  }
+
+  float64(): number {
+    const v = new DataView(this.data.buffer, this.data.byteOffset + this.off, 8).getFloat64(0, true)
+    this.off += 8
+    return v
+  }
+
+  int64(): number {
+    const d = this.data
+    const o = this.off
+    this.off += 8
+    const lo = (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0
+    const hi = d[o + 4]! | (d[o + 5]! << 8) | (d[o + 6]! << 16) | (d[o + 7]! << 24)
+    return hi * TWO_32 + lo
+  }
+
+  int8(): number {
+    return (this.data[this.off++]! << 24) >> 24
+  }
+
+  uint8(): number {
+    return this.data[this.off++]!
+  }
+
+  private varUInt(): number {
+    let n = 0
+    for (let shift = 1; ; shift *= 128) {
+      const b = this.data[this.off++]
+      if (b === undefined) throw new Error('Native block cut short')
+      n += (b & 0x7f) * shift
+      if (b < 0x80) return n
+    }
   }
 }
 
