@@ -6,6 +6,7 @@ import { TokenStore } from './auth/token-store.js'
 import { MetricCatalog } from './catalog/metric-catalog.js'
 import { ResourceAliases } from './catalog/resource-aliases.js'
 import { createResourceProviders } from './catalog/resource-providers.js'
+import { UsageIntake } from './collectors/usage-intake.js'
 import { VersionClock } from './collectors/version-clock.js'
 import { createPipeline } from './pipeline/bus-factory.js'
 import type { KindWriters } from './pipeline/bus.js'
@@ -78,9 +79,10 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     probe: monitoring.writers.probe,
     downtime: monitoring.writers.downtime,
   }
-  const { bus, sink } = createPipeline(config, { store, writers, metrics, logger, runSink: options.runSink ?? true })
+  const { bus, publishUsage, sink } = createPipeline(config, { store, writers, usage: usageWriter, metrics, logger, runSink: options.runSink ?? true })
   const aliases = new ResourceAliases(store, clock)
   await aliases.load()
+  const usageIntake = new UsageIntake({ catalog, aliases, keys: pseudonymiser.keyring, clock, workers: config.intakeWorkers })
   // Starts the scheduled Marketplace poll when one is configured; stopped by close().
   const orders = createOrderServices({
     config,
@@ -92,8 +94,9 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     providers: createResourceProviders({ aliases, topology: monitoring.topology }),
     schedule: true,
   })
-  const app = await buildApp({ config, logger, store, bus, settleUsage: () => usageWriter.settled(), tokens, catalog, pseudonymiser, audit, erase, clock, metrics, aliases, orders, monitoring }).catch(async (err: unknown) => {
+  const app = await buildApp({ config, logger, store, bus, usageIntake, publishUsage, settleUsage: () => usageWriter.settled(), tokens, catalog, pseudonymiser, audit, erase, clock, metrics, aliases, orders, monitoring }).catch(async (err: unknown) => {
     await orders.close()
+    await usageIntake.close()
     throw err
   })
   await sink?.start()
@@ -108,6 +111,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     settleUsage: () => usageWriter.settled(),
     async close() {
       await app.close()
+      await usageIntake.close()
       await audit.flush()
       await monitoring.close()
       await orders.close()

@@ -3,7 +3,9 @@ import type { TokenStore } from '../auth/token-store.js'
 import type { MetricCatalog } from '../catalog/metric-catalog.js'
 import type { ResourceAliases } from '../catalog/resource-aliases.js'
 import type { VersionClock } from '../collectors/version-clock.js'
+import type { UsageIntake } from '../collectors/usage-intake.js'
 import type { Bus } from '../pipeline/bus.js'
+import type { UsagePart } from '../pipeline/usage-part.js'
 import type { Store } from '../platform/clickhouse/store.js'
 import type { Config } from '../platform/config.js'
 import type { Metrics } from '../platform/metrics.js'
@@ -19,6 +21,10 @@ export interface ApiDeps {
   logger: Logger
   store: Store
   bus: Bus
+  /** Usage bodies are parsed, validated and pseudonymised on worker threads. */
+  usageIntake: Pick<UsageIntake, 'collect'>
+  /** Makes a usage part durable (the pipeline's publishUsage). */
+  publishUsage: (part: UsagePart) => Promise<void>
   /** Resolves once usage written before the call is visible to reports (the usage writer's `settled`). */
   settleUsage: () => Promise<void>
   tokens: TokenStore

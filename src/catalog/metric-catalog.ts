@@ -10,6 +10,8 @@ const RELOAD_MIN_INTERVAL_MS = 1000
 export class MetricCatalog {
   private byId = new Map<string, MetricDefinition>()
   private lastLoad = 0
+  /** Changes whenever the definitions may have: copies (the intake workers') compare it. */
+  revision = 0
 
   constructor(private readonly store: Store) {}
 
@@ -21,6 +23,7 @@ export class MetricCatalog {
     )
     this.byId = new Map(rows.map((r) => [r.id, r]))
     this.lastLoad = Date.now()
+    this.revision++
   }
 
   async ensureFresh(ids: Iterable<string>): Promise<void> {
@@ -53,6 +56,7 @@ export class MetricCatalog {
     )
     const wasLevel = (this.byId.get(def.id)?.aggregation ?? 'sum') !== 'sum'
     this.byId.set(def.id, def)
+    this.revision++
     if (def.aggregation !== 'sum' && !wasLevel) {
       // Records pushed while the metric was additive are not in usage_levels yet.
       await this.store.command(

@@ -29,6 +29,8 @@ export class ResourceAliases {
   private byPid = new Map<string, ResourceEntry>()
   private loadedAt = Number.NEGATIVE_INFINITY
   private tail: Promise<unknown> = Promise.resolve()
+  /** Changes whenever the aliases may have: copies (the intake workers') compare it. */
+  revision = 0
 
   constructor(
     private readonly store: Store,
@@ -46,6 +48,7 @@ export class ResourceAliases {
       for (const a of r.aliases) byAlias.set(a, r.pid)
     }
     this.byPid = byPid
+    if (!sameEntries(this.byAlias, byAlias)) this.revision++
     this.byAlias = byAlias
     this.loadedAt = this.now()
   }
@@ -58,6 +61,11 @@ export class ResourceAliases {
   /** The canonical PID for a resource name: its PID when it is a registered alias, else itself. */
   canonical(resource: string): string {
     return this.byAlias.get(resource) ?? resource
+  }
+
+  /** (alias, canonical PID) pairs. */
+  entries(): Iterable<[string, string]> {
+    return this.byAlias.entries()
   }
 
   /** For `resolveOrderResource`: the PID an alias stands for, or null when it is no alias. */
@@ -109,6 +117,12 @@ export class ResourceAliases {
   private now(): number {
     return (this.opts.now ?? Date.now)()
   }
+}
+
+function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false
+  for (const [k, v] of a) if (b.get(k) !== v) return false
+  return true
 }
 
 /**

@@ -1,19 +1,15 @@
 import type { Pseudonymiser } from '../privacy/pseudonymiser.js'
-import type { ResourceAliases } from '../catalog/resource-aliases.js'
-import type { MetricCatalog } from '../catalog/metric-catalog.js'
 import { collect, issueMessages, type Outcome, type Rejection } from './collect.js'
 import type { ParsedBody } from './ingest-body.js'
 import { parseRfc3339 } from './rfc3339.js'
 import { fastUsageRecord } from './usage-record.fast-check.js'
 import { UsageRecordInput, type UsageRow } from './usage-record.schema.js'
-import type { VersionClock } from './version-clock.js'
 
 export interface UsageCollectorDeps {
-  catalog: MetricCatalog
-  pseudonymiser: Pseudonymiser
-  clock: VersionClock
+  isKnownMetric: (id: string) => boolean
+  pseudonymiser: Pick<Pseudonymiser, 'pseudonymise'>
   /** Resource aliases resolved at ingest, so pre-aggregates key on the canonical PID (see README, Orders). */
-  aliases?: Pick<ResourceAliases, 'ensureFresh' | 'canonical'>
+  canonical: (resource: string) => string
 }
 
 /** Providers this caller may write: `'*'` for admins. */
@@ -23,10 +19,7 @@ export type ProviderScope = '*' | ReadonlySet<string>
  * Validates usage records and turns them into pseudonymised rows. The raw `user` never leaves this
  * function: only its keyed pseudonym goes into the row.
  */
-export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps: UsageCollectorDeps): Promise<{ rows: UsageRow[]; rejected: Rejection[] }> {
-  await deps.catalog.ensureFresh(metricIdsOf(body))
-  await deps.aliases?.ensureFresh()
-  const version = deps.clock.next()
+export function collectUsage(body: ParsedBody, scope: ProviderScope, version: number, deps: UsageCollectorDeps): { rows: UsageRow[]; rejected: Rejection[] } {
   return collect(body, (value): Outcome<UsageRow> => {
     let r = fastUsageRecord(value)
     if (!r) {
@@ -48,7 +41,7 @@ export async function collectUsage(body: ParsedBody, scope: ProviderScope, deps:
       row: {
         provider: r.provider,
         record_id: r.record_id,
-        resource: deps.aliases ? deps.aliases.canonical(r.resource) : r.resource,
+        resource: deps.canonical(r.resource),
         metric: r.metric,
         value: r.value,
         start,
@@ -78,7 +71,7 @@ function contextErrors(r: ContextFields, scope: ProviderScope, deps: UsageCollec
   if (r.end !== undefined && end === null) errors.push(`end: ${BAD_TIME}`)
   if (start !== null && end !== null && start > end) errors.push('start: must not be after end')
   if (r.provider !== undefined && scope !== '*' && !scope.has(r.provider)) errors.push(`provider: this token may not write provider '${r.provider}'`)
-  if (r.metric !== undefined && !deps.catalog.get(r.metric)) errors.push(`metric: '${r.metric}' is not a registered metric definition`)
+  if (r.metric !== undefined && !deps.isKnownMetric(r.metric)) errors.push(`metric: '${r.metric}' is not a registered metric definition`)
   return { errors, start, end }
 }
 
@@ -91,15 +84,4 @@ function stringFields(value: unknown, failed: ReadonlySet<string>): ContextField
     if (typeof v === 'string' && !failed.has(k)) out[k] = v
   }
   return out
-}
-
-function metricIdsOf(body: ParsedBody): Set<string> {
-  const ids = new Set<string>()
-  for (const item of body.items) {
-    if (item.ok && item.value && typeof item.value === 'object') {
-      const m = (item.value as { metric?: unknown }).metric
-      if (typeof m === 'string') ids.add(m)
-    }
-  }
-  return ids
 }

@@ -7,9 +7,13 @@ import type { Metrics } from '../platform/metrics.js'
 import type { Bus, KindWriters } from './bus.js'
 import { createDirectBus } from './direct-bus.js'
 import { groupPublishes } from './grouped-bus.js'
+import { decodeUsage, type UsagePart } from './usage-part.js'
+import type { UsageWriter } from './usage-writer.js'
 
 export interface Pipeline {
   bus: Bus
+  /** Usage encoded at intake: the direct bus writes the parts as they are, Kafka carries their rows. */
+  publishUsage: (part: UsagePart) => Promise<void>
   /** The Kafka → ClickHouse consumer, when Kafka is configured and this process runs it. */
   sink?: KafkaSink
 }
@@ -20,9 +24,9 @@ export interface Pipeline {
  */
 export function createPipeline(
   config: Pick<Config, 'kafka' | 'groupCommit'>,
-  deps: { store: Store; writers: KindWriters; metrics: Metrics; logger: Logger; runSink: boolean },
+  deps: { store: Store; writers: KindWriters; usage: Pick<UsageWriter, 'writeParts'>; metrics: Metrics; logger: Logger; runSink: boolean },
 ): Pipeline {
-  if (!config.kafka) return { bus: createDirectBus({ store: deps.store, writers: deps.writers, limits: config.groupCommit, metrics: deps.metrics }) }
+  if (!config.kafka) return createDirectBus({ store: deps.store, writers: deps.writers, usage: deps.usage, limits: config.groupCommit, metrics: deps.metrics })
   const kafkaBus = groupPublishes(createKafkaBus(config.kafka, { logger: deps.logger, metrics: deps.metrics.registry }), config.groupCommit, deps.metrics)
   const sink = deps.runSink
     ? createKafkaSink(config.kafka, deps.writers, { logger: deps.logger, metrics: deps.metrics.registry, groupId: config.kafka.groupId })
@@ -38,5 +42,5 @@ export function createPipeline(
       }
     },
   }
-  return { bus, sink }
+  return { bus, publishUsage: (part) => bus.publish('usage', decodeUsage(part)), sink }
 }

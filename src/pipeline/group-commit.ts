@@ -12,6 +12,8 @@ export interface GroupCommitLimits {
 
 interface Batch<T> {
   rows: T[]
+  /** Rows the items stand for (an item may carry many). */
+  count: number
   bytes: number
   waiters: { resolve: () => void; reject: (err: unknown) => void }[]
 }
@@ -34,20 +36,22 @@ export class GroupCommit<T> {
     private readonly limits: GroupCommitLimits,
   ) {}
 
-  submit(rows: readonly T[], bytes: number): Promise<void> {
-    if (rows.length === 0) return Promise.resolve()
+  /** `count`: the rows the items stand for, one each unless told. */
+  submit(rows: readonly T[], bytes: number, count = rows.length): Promise<void> {
+    if (count === 0) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const open = this.open
-      if (open && (open.rows.length + rows.length > this.limits.maxRows || open.bytes + bytes > this.limits.maxBytes)) {
+      if (open && (open.count + count > this.limits.maxRows || open.bytes + bytes > this.limits.maxBytes)) {
         this.seal()
       }
-      const batch = (this.open ??= { rows: [], bytes: 0, waiters: [] })
+      const batch = (this.open ??= { rows: [], count: 0, bytes: 0, waiters: [] })
       for (const r of rows) batch.rows.push(r)
+      batch.count += count
       batch.bytes += bytes
       batch.waiters.push({ resolve, reject })
-      const full = batch.rows.length >= this.limits.maxRows || batch.bytes >= this.limits.maxBytes
+      const full = batch.count >= this.limits.maxRows || batch.bytes >= this.limits.maxBytes
       // Half full is worth an insert as soon as none is running, timer or not.
-      if (full || (!this.flushing && batch.rows.length >= this.limits.maxRows / 2)) this.seal()
+      if (full || (!this.flushing && batch.count >= this.limits.maxRows / 2)) this.seal()
       else if (!this.flushing && !this.timer) this.timer = setTimeout(() => this.seal(), this.limits.maxWaitMs)
       this.pump()
     })
@@ -85,7 +89,7 @@ export class GroupCommit<T> {
       this.flushing = false
       // What gathered during the flush goes now, or after lingering for more when it is small.
       if (this.ready.length || !this.open) this.pump()
-      else if (!this.limits.lingerMs || this.open.rows.length >= this.limits.maxRows / 2) this.seal()
+      else if (!this.limits.lingerMs || this.open.count >= this.limits.maxRows / 2) this.seal()
       else this.timer ??= setTimeout(() => this.seal(), this.limits.lingerMs)
     })
   }

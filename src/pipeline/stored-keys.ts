@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
+import { hashKeyInto } from './key-hash.js'
 
 /** Slots of the first fingerprint layer; each further layer has twice as many. */
 const FIRST_LAYER_SLOTS = 1 << 20
@@ -53,6 +54,11 @@ export class StoredKeys {
     return !this.keys.add(provider, recordId) || !this.loaded
   }
 
+  /** `claim` for a key given by its hashes (key-hash). */
+  claimHashed(h1: number, h2: number): boolean {
+    return !this.keys.addHashed(h1, h2) || !this.loaded
+  }
+
   /** Reads the stored keys page by page along the sort key; resolves with how many (null if stopped). */
   load(store: Store, onProgress: (keys: number) => void = () => undefined): Promise<number | null> {
     const loading = (async () => {
@@ -88,37 +94,6 @@ export class StoredKeys {
   }
 }
 
-/** The two 32-bit hashes of the last key hashed (module state: no allocation per key); h2 is odd. */
-let h1 = 0
-let h2 = 0
-
-/** FNV-1a and a second multiplicative hash over provider, a separator and record_id, finalised. */
-function hashKey(provider: string, recordId: string): void {
-  let a = 0x811c9dc5
-  let b = 0x9747b28c
-  for (let i = 0; i < provider.length; i++) {
-    const c = provider.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
-    b = Math.imul(b ^ c, 0x5bd1e995)
-  }
-  a = Math.imul(a ^ 0xffff, 0x01000193)
-  b = Math.imul(b ^ 0xffff, 0x5bd1e995)
-  for (let i = 0; i < recordId.length; i++) {
-    const c = recordId.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
-    b = Math.imul(b ^ c, 0x5bd1e995)
-  }
-  h1 = fmix(a)
-  h2 = (fmix(b) | 1) >>> 0
-}
-
-/** MurmurHash3's finaliser: spreads every input bit over the word. */
-function fmix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
-}
-
 /**
  * A set of keys as 63-bit fingerprints, for "certainly not in the set" answers: a key added is
  * always found, a key not added is found about once in 10^8 (a 31-bit fingerprint compared over a
@@ -134,29 +109,38 @@ export class KeyFingerprints {
   }
 
   has(provider: string, recordId: string): boolean {
-    hashKey(provider, recordId)
-    return this.hasHashed()
+    hashKeyInto(provider, recordId, scratch, 0)
+    return this.hasHashed(scratch[0]!, scratch[1]!)
   }
 
   /** Adds the key; false when it was (or may have been) in the set already. */
   add(provider: string, recordId: string): boolean {
-    hashKey(provider, recordId)
-    if (this.hasHashed()) return false
+    hashKeyInto(provider, recordId, scratch, 0)
+    return this.addHashed(scratch[0]!, scratch[1]!)
+  }
+
+  /** `has` for a key given by its hashes (key-hash). */
+  hasHashed(h1: number, h2: number): boolean {
+    for (const layer of this.layers) if (layer.has(h1, h2)) return true
+    return false
+  }
+
+  /** `add` for a key given by its hashes (key-hash). */
+  addHashed(h1: number, h2: number): boolean {
+    if (this.hasHashed(h1, h2)) return false
     let layer = this.layers[this.layers.length - 1]!
     if (layer.full) this.layers.push((layer = new FingerprintLayer(layer.slots.length * 2)))
-    layer.add()
+    layer.add(h1, h2)
     return true
   }
 
   clear(): void {
     this.layers = [new FingerprintLayer(this.firstSlots)]
   }
-
-  private hasHashed(): boolean {
-    for (const layer of this.layers) if (layer.has()) return true
-    return false
-  }
 }
+
+/** The hashes of the key being looked at (no allocation per key). */
+const scratch = new Uint32Array(2)
 
 /** Filled to 70 %: an absent key's probe then ends within a few slots. */
 const MAX_LOAD = 0.7
@@ -177,8 +161,8 @@ class FingerprintLayer {
     return this.count >= this.capacity
   }
 
-  /** Whether the key last hashed is here: its fingerprint (h2, never 0) in the run of slots from h1. */
-  has(): boolean {
+  /** Whether the key is here: its fingerprint (h2, odd, so never 0) in the run of slots from h1. */
+  has(h1: number, h2: number): boolean {
     for (let i = h1 & this.mask; ; i = (i + 1) & this.mask) {
       const f = this.slots[i]!
       if (f === 0) return false
@@ -186,7 +170,7 @@ class FingerprintLayer {
     }
   }
 
-  add(): void {
+  add(h1: number, h2: number): void {
     let i = h1 & this.mask
     while (this.slots[i] !== 0) i = (i + 1) & this.mask
     this.slots[i] = h2

@@ -9,6 +9,8 @@ import { migrate } from '../platform/clickhouse/migrate.js'
 import type { Store } from '../platform/clickhouse/store.js'
 import { createMetrics } from '../platform/metrics.js'
 import { LANDING_TABLES } from './usage-landing.js'
+import { encodeUsage } from './usage-part.js'
+import { StoredKeys } from './stored-keys.js'
 import { usageIngestBlock } from './usage-ingest-native.js'
 import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
 import { createUsageWriter, type UsageWriter } from './usage-writer.js'
@@ -43,8 +45,8 @@ const row = (id: string, value: number, version: number, user = 'u_' + 'a'.repea
   version,
 })
 
-function writer(limits = { moveRows: 250_000, idleMs: 60_000, maxAgeMs: 60_000 }): UsageWriter {
-  return createUsageWriter({ store, metrics: createMetrics(), isLevelMetric: () => false, landing: { limits, onError: (e) => errors.push(e) } })
+function writer(limits = { moveRows: 250_000, idleMs: 60_000, maxAgeMs: 60_000 }, more: { storedKeys?: StoredKeys; isLevelMetric?: (m: string) => boolean } = {}): UsageWriter {
+  return createUsageWriter({ store, metrics: createMetrics(), isLevelMetric: () => false, ...more, landing: { limits, onError: (e) => errors.push(e) } })
 }
 
 const count = (table: string) => store.query(`SELECT count() AS n FROM ${table}`, {}, z.object({ n: z.coerce.number() })).then((r) => r[0]!.n)
@@ -153,5 +155,62 @@ describe('usage landing (embedded ingest)', () => {
     const seen = await w.exclusively(async () => ({ records: await count('usage_records'), landed: (await count(LANDING_TABLES[0])) + (await count(LANDING_TABLES[1])) }))
     expect(seen).toEqual({ records: 1, landed: 0 })
     await w.close()
+  })
+
+  describe('parts encoded at intake', () => {
+    const LIMITS = { moveRows: 250_000, idleMs: 60_000, maxAgeMs: 60_000 }
+    const loadedKeys = async () => {
+      const keys = new StoredKeys()
+      await keys.load(store)
+      return keys
+    }
+    const part = (rows: UsageRow[], isLevel = () => false) => encodeUsage(rows, isLevel)
+
+    it('land as encoded when every key is new, and count once when settled', async () => {
+      const w = writer(LIMITS, { storedKeys: await loadedKeys() })
+      await w.writeParts([part([row('p1', 1, 1), row('p2', 2, 1)]), part([row('p3', 3, 2)])])
+      expect(await count(LANDING_TABLES[0])).toBe(3)
+      await w.settled()
+      expect(await monthly()).toEqual({ v: 6, n: 3 })
+      await w.close()
+    })
+
+    it('replace a stored or landed record instead of counting it twice, and skip a redelivered older version', async () => {
+      const keys = await loadedKeys()
+      const w = writer(LIMITS, { storedKeys: keys })
+      await w.writeParts([part([row('r1', 1, 1), row('r2', 2, 1)])])
+      await w.settled()
+      await w.writeParts([part([row('r1', 10, 2)])]) // stored
+      await w.writeParts([part([row('r1', 20, 3)])]) // landed, not yet moved
+      await w.writeParts([part([row('r2', 2, 1)])]) // an older version again
+      await w.settled()
+      expect(await monthly()).toEqual({ v: 22, n: 2 })
+      await w.close()
+    })
+
+    it('keep the latest version of a key met twice in one batch, in one part or across parts', async () => {
+      const w = writer(LIMITS, { storedKeys: await loadedKeys() })
+      await w.writeParts([part([row('d1', 1, 1), row('d1', 5, 3)]), part([row('d1', 4, 2), row('d2', 1, 1)])])
+      await w.settled()
+      expect(await monthly()).toEqual({ v: 6, n: 2 })
+      await w.close()
+    })
+
+    it('are written row by row where a metric changed between level and additive since encoding', async () => {
+      const w = writer(LIMITS, { storedKeys: await loadedKeys(), isLevelMetric: () => true })
+      await w.writeParts([part([row('l1', 7, 1)], () => false)])
+      await w.settled()
+      expect(await count('usage_levels')).toBe(1)
+      await w.close()
+    })
+
+    it('are looked up key by key without a stored-keys filter', async () => {
+      const w = writer()
+      await w.writeParts([part([row('n1', 1, 1)])])
+      await w.writeParts([part([row('n1', 3, 2)])])
+      await w.settled()
+      expect(await monthly()).toEqual({ v: 3, n: 1 })
+      await w.close()
+    })
   })
 })

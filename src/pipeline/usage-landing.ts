@@ -4,6 +4,7 @@ import { observeInsert, type Metrics } from '../platform/metrics.js'
 import { LandingFile } from './landing-file.js'
 import { KeyFingerprints } from './stored-keys.js'
 import { usageIngestBlock, type IngestEntry } from './usage-ingest-native.js'
+import type { UsagePart } from './usage-part.js'
 import { USAGE_INGEST_TSV } from './usage-ingest-tsv.js'
 
 /** File(Native) tables (migration 0008): the writer appends to their data files. */
@@ -96,16 +97,34 @@ export class UsageLanding {
     return this.keys.some((k) => k.has(provider, recordId))
   }
 
+  /** `mayHold` for a key given by its hashes (key-hash). */
+  mayHoldHashed(h1: number, h2: number): boolean {
+    return this.keys.some((k) => k.hasHashed(h1, h2))
+  }
+
   /** In the sequence: makes a batch's usage_ingest rows durable. */
   async land(entries: readonly IngestEntry[]): Promise<void> {
+    await this.append(usageIngestBlock(entries), entries.length, (keys) => {
+      for (const e of entries) if (e.sign === 1) keys.add(e.row.provider, e.row.record_id)
+    })
+  }
+
+  /** In the sequence: makes parts encoded at intake durable, as they are (all rows with sign +1). */
+  async landParts(parts: readonly UsagePart[]): Promise<void> {
+    const count = parts.reduce((n, p) => n + p.count, 0)
+    await this.append(Buffer.concat(parts.map((p) => p.block)), count, (keys) => {
+      for (const { hashes } of parts) for (let i = 0; i < hashes.length; i += 2) keys.addHashed(hashes[i]!, hashes[i + 1]!)
+    })
+  }
+
+  private async append(block: Buffer, count: number, addKeys: (keys: KeyFingerprints) => void): Promise<void> {
     const i = this.active
     const started = performance.now()
-    const file = (await this.files())[i]!
-    await file.append(usageIngestBlock(entries))
-    observeInsert(this.deps.metrics, 'usage_landing', started, entries.length)
-    for (const e of entries) if (e.sign === 1) this.keys[i]!.add(e.row.provider, e.row.record_id)
+    await (await this.files())[i]!.append(block)
+    observeInsert(this.deps.metrics, 'usage_landing', started, count)
+    addKeys(this.keys[i]!)
     if (this.rows[i] === 0) this.firstLanded = performance.now()
-    this.rows[i]! += entries.length
+    this.rows[i]! += count
     this.upTo[i] = ++this.landed
     if (this.rows[i]! >= this.limits.moveRows) await this.rotate()
     else this.arm()

@@ -7,6 +7,7 @@ import type { KindWriter } from './bus.js'
 import type { StoredKeys } from './stored-keys.js'
 import { LANDING_TABLES, UsageLanding, type LandingLimits } from './usage-landing.js'
 import type { IngestEntry } from './usage-ingest-native.js'
+import { decodeUsage, type UsagePart } from './usage-part.js'
 import { USAGE_INGEST_TSV, usageIngestLine } from './usage-ingest-tsv.js'
 
 const Existing = UsageRow.extend({ version: z.coerce.number(), start: z.coerce.number(), end: z.coerce.number(), at: z.coerce.number() })
@@ -26,6 +27,8 @@ export interface UsageWriterDeps {
  * everything written before it in those tables.
  */
 export interface UsageWriter extends KindWriter {
+  /** Writes parts encoded at intake (the direct bus), as one batch. */
+  writeParts(parts: readonly UsagePart[]): Promise<void>
   exclusively<T>(fn: () => Promise<T>): Promise<T>
   /** Resolves once every row written before the call is visible to reports. */
   settled(): Promise<void>
@@ -55,14 +58,18 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
 
   const landing = deps.landing && new UsageLanding({ store: deps.store, metrics: deps.metrics, sequence: serially, onError: deps.landing.onError }, deps.landing.limits)
 
-  async function writeBatch(rows: readonly UsageRow[], dedupToken: string | undefined): Promise<void> {
+  async function writeBatch(
+    rows: readonly UsageRow[],
+    dedupToken: string | undefined,
+    mayBeStored = (latest: Keyed) => maybeStored(latest, deps.storedKeys, landing),
+  ): Promise<void> {
     const latest: Keyed = new Map()
     for (const r of rows) {
       const byId = getOrAdd(latest, r.provider)
       const prev = byId.get(r.record_id)
       if (!prev || prev.version <= r.version) byId.set(r.record_id, r)
     }
-    const stored = await lookup(deps.store, latest, maybeStored(latest, deps.storedKeys, landing))
+    const stored = await lookup(deps.store, latest, mayBeStored(latest))
     const entries = ingestEntries(latest, stored)
     if (entries.length === 0) return
     if (landing) return landing.land(entries)
@@ -70,6 +77,41 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
     const text = entries.map((e) => usageIngestLine(e.row, e.sign, e.trackLevel, e.usersDirty)).join('\n') + '\n'
     await deps.store.insertTsv('usage_ingest', { ...USAGE_INGEST_TSV, text }, dedupToken)
     observeInsert(deps.metrics, 'usage_ingest', started, entries.length)
+  }
+
+  /**
+   * Parts as encoded at intake. Embedded, their keys are claimed by their hashes: when every key is
+   * certainly new (a key twice in the batch is not) and every metric still has the level it was
+   * encoded with — nearly always — the blocks land as they are. Otherwise the batch is decoded and
+   * written row by row, looking up the keys that may be stored.
+   */
+  async function writeParts(parts: readonly UsagePart[]): Promise<void> {
+    if (!landing) return writeBatch(parts.flatMap(decodeUsage), undefined)
+    let careful = !parts.every((p) => p.levels.every(([metric, level]) => deps.isLevelMetric(metric) === level))
+    const maybe: UsageRow[] = []
+    let landed = false
+    const flagged = parts.map(({ hashes }) => {
+      const flags: number[] = []
+      for (let i = 0; i < hashes.length; i += 2) {
+        const [h1, h2] = [hashes[i]!, hashes[i + 1]!]
+        if (deps.storedKeys && !deps.storedKeys.claimHashed(h1, h2)) continue
+        flags.push(i / 2)
+        landed ||= landing.mayHoldHashed(h1, h2)
+      }
+      careful ||= flags.length > 0
+      return flags
+    })
+    if (!careful) return landing.landParts(parts)
+    const rows = parts.flatMap((part, p) => {
+      const decoded = decodeUsage(part)
+      for (const i of flagged[p]!) maybe.push(decoded[i]!)
+      return decoded
+    })
+    await writeBatch(rows, undefined, () => {
+      const ids = new Map<string, Set<string>>()
+      for (const r of maybe) getOrAddSet(ids, r.provider).add(r.record_id)
+      return { providers: [...ids.keys()], ids: [...ids.values()].flatMap((s) => [...s]), landed }
+    })
   }
 
   /** The batch's usage_ingest rows: each row with sign +1, after the version it replaces with sign −1. */
@@ -96,6 +138,7 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
     },
     key: (row) => String(row.provider),
     write: (rows, { dedupToken }) => serially(() => writeBatch(rows as UsageRow[], dedupToken)),
+    writeParts: (parts) => serially(() => writeParts(parts)),
     exclusively: (fn) =>
       serially(async () => {
         await landing?.emptyInSequence()
@@ -114,6 +157,12 @@ function getOrAdd(keyed: Keyed, provider: string): Map<string, UsageRow> {
   let byId = keyed.get(provider)
   if (!byId) keyed.set(provider, (byId = new Map()))
   return byId
+}
+
+function getOrAddSet(m: Map<string, Set<string>>, provider: string): Set<string> {
+  let ids = m.get(provider)
+  if (!ids) m.set(provider, (ids = new Set()))
+  return ids
 }
 
 const MONTH_MS = (ms: number) => new Date(ms).toISOString().slice(0, 7)

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import cron from 'node-cron'
 import { z } from 'zod'
 import { EntitlementGrant, type OidcConfig } from '../auth/oidc.js'
@@ -47,6 +48,7 @@ const EnvSchema = z.object({
   EOSC_AM_GROUP_COMMIT_MAX_BYTES: int(32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   EOSC_AM_GROUP_COMMIT_MAX_WAIT_MS: int(5, 0, 10_000),
   EOSC_AM_GROUP_COMMIT_LINGER_MS: int(20, 0, 10_000),
+  EOSC_AM_INTAKE_WORKERS: int(Math.min(8, Math.max(2, availableParallelism() - 1)), 1, 64),
   EOSC_AM_MARKETPLACE_URL: optional.pipe(z.url().optional()),
   EOSC_AM_MARKETPLACE_OMS_ID: optional,
   EOSC_AM_MARKETPLACE_TOKEN: optional,
@@ -85,6 +87,8 @@ export interface Config {
   readonly oidc?: OidcConfig
   readonly suppressionK: number
   readonly userRetentionMonths: number
+  /** Worker threads parsing and validating usage bodies (UsageIntake). */
+  readonly intakeWorkers: number
   readonly groupCommit: { readonly maxRows: number; readonly maxBytes: number; readonly maxWaitMs: number; readonly lingerMs: number }
   readonly monitoring: MonitoringConfig
   readonly marketplace?: {
@@ -171,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     oidc,
     suppressionK: e.EOSC_AM_SUPPRESSION_K,
     userRetentionMonths: e.EOSC_AM_USER_RETENTION_MONTHS,
+    intakeWorkers: e.EOSC_AM_INTAKE_WORKERS,
     groupCommit: {
       maxRows: e.EOSC_AM_GROUP_COMMIT_MAX_ROWS,
       maxBytes: e.EOSC_AM_GROUP_COMMIT_MAX_BYTES,

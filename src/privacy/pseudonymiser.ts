@@ -44,6 +44,11 @@ export class Pseudonymiser {
     return p
   }
 
+  /** The keys, for the intake workers (threads of this process) to pseudonymise with. */
+  get keyring(): PeriodKey[] {
+    return this.ring.map(({ from, key }) => ({ from, key }))
+  }
+
   /** The subject's pseudonym under every key of the ring (erasure). */
   everyPseudonym(userId: string): string[] {
     return [...new Set(this.ring.map((k) => hmac(k.key, userId)))]

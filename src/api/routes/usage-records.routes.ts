@@ -1,6 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { parseIngestBody } from '../../collectors/ingest-body.js'
-import { collectUsage } from '../../collectors/usage-collector.js'
 import { requireRole, principalOf, providerScope } from '../auth.js'
 import type { ApiDeps } from '../deps.js'
 import { acceptRawIngestBodies } from './ingest-plugin.js'
@@ -21,13 +19,12 @@ export const usageRecordRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async
       },
     },
     async (req, reply) => {
-      const body = parseIngestBody(req.body as Buffer, req.headers['content-type'])
       const scope = providerScope(principalOf(req))
-      const { rows, rejected } = await collectUsage(body, scope === '*' ? '*' : new Set(scope), deps)
-      await deps.bus.publish('usage', rows)
-      deps.metrics.recordsAccepted.inc({ kind: 'usage' }, rows.length)
+      const { part, rejected } = await deps.usageIntake.collect(req.body as Buffer, req.headers['content-type'], scope === '*' ? '*' : new Set(scope))
+      await deps.publishUsage(part)
+      deps.metrics.recordsAccepted.inc({ kind: 'usage' }, part.count)
       for (const r of rejected) deps.metrics.recordsRejected.inc({ kind: 'usage', reason: rejectionReason(r.errors) })
-      return reply.code(202).send({ accepted: rows.length, rejected })
+      return reply.code(202).send({ accepted: part.count, rejected })
     },
   )
 }
