@@ -18,3 +18,8 @@ export interface IntakeRequest {
 export type IntakeReply =
   | { id: number; ok: true; part: UsagePart; rejected: Rejection[]; unknownMetrics: string[] }
   | { id: number; ok: false; error: { status?: number; code?: string; message: string } }
+
+/** What a worker sends once it has loaded. */
+export interface IntakeReady {
+  ready: true
+}

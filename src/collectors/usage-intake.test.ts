@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MetricDefinition } from '../catalog/metric-definition.schema.js'
 import { decodeUsage } from '../pipeline/usage-part.js'
 import { AppError } from '../platform/errors.js'
@@ -22,6 +22,7 @@ const catalog = {
 }
 const aliases = { revision: 1, ensureFresh: async () => undefined, entries: () => [['old-name', '21.T/pid'] as [string, string]] }
 const intake = new UsageIntake({ catalog, aliases, keys: [{ from: Number.NEGATIVE_INFINITY, key }], clock: new VersionClock(), workers: 2 })
+beforeAll(() => intake.start())
 afterAll(() => intake.close())
 
 const record = (over: Record<string, unknown> = {}) => ({

@@ -6,7 +6,7 @@ import { AppError } from '../platform/errors.js'
 import type { PeriodKey } from '../privacy/pseudonymiser.js'
 import type { Rejection } from './collect.js'
 import type { ProviderScope } from './usage-collector.js'
-import type { IntakeReply, IntakeRequest } from './usage-intake.protocol.js'
+import type { IntakeReady, IntakeReply, IntakeRequest } from './usage-intake.protocol.js'
 import type { VersionClock } from './version-clock.js'
 
 export interface UsageIntakeDeps {
@@ -25,6 +25,8 @@ export interface Collected {
 
 interface IntakeWorker {
   worker: Worker
+  /** Resolves once the worker has loaded; rejects if it ended before. */
+  ready: Promise<void>
   pending: Map<number, { resolve: (r: IntakeReply) => void; reject: (err: unknown) => void }>
   /** The catalog and alias revisions this worker holds. */
   metrics: number
@@ -47,6 +49,12 @@ export class UsageIntake {
   private closed = false
 
   constructor(private readonly deps: UsageIntakeDeps) {}
+
+  /** Starts the workers and resolves once each is ready (loading one takes about a second). */
+  async start(): Promise<void> {
+    while (this.pool.length < this.deps.workers) this.spawn()
+    await Promise.all(this.pool.map((w) => w.ready))
+  }
 
   async collect(body: Buffer, contentType: string | undefined, scope: ProviderScope): Promise<Collected> {
     await this.deps.aliases?.ensureFresh()
@@ -96,14 +104,27 @@ export class UsageIntake {
 
   private spawn(): IntakeWorker {
     const keys = this.deps.keys.map((k) => ({ from: k.from, key: new Uint8Array(k.key) }))
-    const w: IntakeWorker = { worker: new Worker(WORKER_URL, { workerData: { keys } }), pending: new Map(), metrics: -1, aliases: -1 }
-    w.worker.on('message', (reply: IntakeReply) => {
+    let ready = () => {}
+    let failed = (_: unknown) => {}
+    const w: IntakeWorker = {
+      worker: new Worker(WORKER_URL, { workerData: { keys } }),
+      ready: new Promise((resolve, reject) => {
+        ready = resolve
+        failed = reject
+      }),
+      pending: new Map(),
+      metrics: -1,
+      aliases: -1,
+    }
+    w.worker.on('message', (reply: IntakeReply | IntakeReady) => {
+      if ('ready' in reply) return ready()
       const p = w.pending.get(reply.id)
       w.pending.delete(reply.id)
       p?.resolve(reply)
     })
     // A worker that dies fails its requests (the clients retry) and is replaced by the next request.
     const fail = (err: unknown) => {
+      failed(err)
       const i = this.pool.indexOf(w)
       if (i >= 0) this.pool.splice(i, 1)
       for (const p of w.pending.values()) p.reject(err)
@@ -111,7 +132,9 @@ export class UsageIntake {
     }
     w.worker.on('error', fail)
     w.worker.on('exit', (code) => fail(new Error(`usage intake worker exited with code ${code}`)))
-    w.worker.unref()
+    // Kept referenced while loading (the process waits for it at start), then left to close().
+    // A worker spawned by a request that fails to load fails that request instead.
+    w.ready.then(() => w.worker.unref(), () => undefined)
     this.pool.push(w)
     return w
   }

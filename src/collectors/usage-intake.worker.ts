@@ -4,7 +4,7 @@ import { AppError } from '../platform/errors.js'
 import { Pseudonymiser, type PeriodKey } from '../privacy/pseudonymiser.js'
 import { parseIngestBody } from './ingest-body.js'
 import { collectUsage } from './usage-collector.js'
-import type { IntakeReply, IntakeRequest } from './usage-intake.protocol.js'
+import type { IntakeReady, IntakeReply, IntakeRequest } from './usage-intake.protocol.js'
 
 /**
  * An intake worker: parses, validates, pseudonymises and encodes one request body at a time
@@ -36,3 +36,5 @@ port.on('message', (m: IntakeRequest) => {
     port.postMessage({ id: m.id, ok: false, error: e } satisfies IntakeReply)
   }
 })
+
+port.postMessage({ ready: true } satisfies IntakeReady)
