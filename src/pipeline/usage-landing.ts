@@ -22,7 +22,7 @@ export interface LandingLimits {
   maxAgeMs: number
 }
 
-export const LANDING_LIMITS: LandingLimits = { moveRows: 250_000, idleMs: 200, maxAgeMs: 5000 }
+export const LANDING_LIMITS: LandingLimits = { moveRows: 100_000, idleMs: 200, maxAgeMs: 5000 }
 
 /** Runs `fn` in the usage writer's sequence (after the batches before it, before those after). */
 type Sequence = <T>(fn: () => Promise<T>) => Promise<T>
