@@ -83,6 +83,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const aliases = new ResourceAliases(store, clock)
   await aliases.load()
   const usageIntake = new UsageIntake({ catalog, aliases, keys: pseudonymiser.keyring, clock, workers: config.intakeWorkers })
+  await usageIntake.start()
   // Starts the scheduled Marketplace poll when one is configured; stopped by close().
   const orders = createOrderServices({
     config,
