@@ -93,7 +93,8 @@ export function createUsageWriter(deps: UsageWriterDeps): UsageWriter {
     const flagged = parts.map(({ hashes }) => {
       const flags: number[] = []
       for (let i = 0; i < hashes.length; i += 2) {
-        const [h1, h2] = [hashes[i]!, hashes[i + 1]!]
+        const h1 = hashes[i]!
+        const h2 = hashes[i + 1]!
         if (deps.storedKeys && !deps.storedKeys.claimHashed(h1, h2)) continue
         flags.push(i / 2)
         landed ||= landing.mayHoldHashed(h1, h2)
