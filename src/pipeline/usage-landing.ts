@@ -28,8 +28,9 @@ export const LANDING_LIMITS: LandingLimits = { moveRows: 100_000, idleMs: 200, m
 type Sequence = <T>(fn: () => Promise<T>) => Promise<T>
 
 /**
- * Embedded ingest in two steps. A group-commit batch is made durable by appending it, as one Native
- * block, to the data file of a `File(Native)` landing table — the rows are then in ClickHouse,
+ * Embedded ingest in two steps. A group-commit batch is made durable by appending it, as Native
+ * blocks (one, or one per request as encoded at intake: `landParts`), in one write to the data file
+ * of a `File(Native)` landing table — the rows are then in ClickHouse,
  * readable by SQL, and survive the process being killed — and the request is answered. The engine
  * does no work per batch: the embedded engine runs one statement at a time, so a batch inserted
  * through it waited behind every move (up to half a second), which stalled all requests. Landed rows
@@ -45,7 +46,7 @@ type Sequence = <T>(fn: () => Promise<T>) => Promise<T>
  * moved. A move is idempotent (deduplication token from the table's contents), so one interrupted by
  * a crash is completed at the next start (`recover`), after cutting a block left half-written.
  *
- * `land`, and every step that switches tables or empties one, runs in the writer's sequence, so they
+ * `land`, `landParts`, and every step that switches tables or empties one, runs in the writer's sequence, so they
  * never interleave with a batch's lookup; the moves themselves run beside it.
  */
 export class UsageLanding {
