@@ -180,8 +180,10 @@ describe('Kafka sink into ClickHouse', () => {
     const sinks = mine.map((p) => createKafkaSink(settings, { usage: counted(counted(writer, p), total) }, sinkOptions()))
     try {
       await Promise.all(sinks.map((s) => s.start()))
-      // Once both have joined, every partition has one owner: the rest is split between them.
-      await until(async () => (await Promise.all(sinks.map((s) => s.health()))).every((h) => h.detail.sink === 'consuming'))
+      // Once both have joined, every partition has one owner: the rest is split between them. The
+      // group coordinator waits up to the rebalance timeout (kafkajs: 60 s) for a member slow to
+      // rejoin; twice in the project's runs the join took over 30 s.
+      await until(async () => (await Promise.all(sinks.map((s) => s.health()))).every((h) => h.detail.sink === 'consuming'), 75_000)
       await bus.publish('usage', rows.slice(100))
       // A rebalance under a loaded machine (the whole suite runs beside it) may take a while.
       await total.reached(rows.length, 50_000)
@@ -195,7 +197,7 @@ describe('Kafka sink into ClickHouse', () => {
     expect(await tableCounts(store.client, table)).toMatchObject({ raw: 6_000, final: 6_000, keys: 6_000 })
     const { committed, end } = await committedVsEnd(groupId, topicFor(settings, 'usage'))
     expect(committed).toEqual(end)
-  })
+  }, 150_000)
 
   it('moves poison messages to the dead-letter topic with their original bytes and stores their neighbours', async () => {
     const { settings, table, groupId, sinkOptions } = await fixture()
@@ -323,11 +325,11 @@ async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, t
   }
 }
 
-/** Polls a condition (bounded: fails after 30 s). */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000
+/** Polls a condition (bounded: fails after `timeoutMs`, 30 s by default). */
+async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in 30 s')
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs / 1000} s`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }
