@@ -117,13 +117,23 @@ export class NativeBlockWriter {
 
 /** Reads a Native block written by NativeBlockWriter (the same types), value by value. */
 export class NativeBlockReader {
-  private off = 0
+  private off: number
   readonly columns: number
   readonly rows: number
 
-  constructor(private readonly data: Uint8Array) {
+  /** The block starting at `start`; a block cut short throws a RangeError. */
+  constructor(
+    private readonly data: Uint8Array,
+    start = 0,
+  ) {
+    this.off = start
     this.columns = this.varUInt()
     this.rows = this.varUInt()
+  }
+
+  /** Where the reader stands: after the last value read. */
+  get offset(): number {
+    return this.off
   }
 
   /** The next column's header; throws unless it is the column expected. */
@@ -131,6 +141,14 @@ export class NativeBlockReader {
     const n = this.string()
     const t = this.string()
     if (n !== name || t !== type) throw new Error(`Native block: expected column ${name} ${type}, found ${n} ${t}`)
+  }
+
+  /** Steps over the next column, header and values, as a column of `type`. */
+  skipColumn(type: NativeType): void {
+    this.skip(this.varUInt()) // name
+    this.skip(this.varUInt()) // type
+    if (type === 'String') for (let r = 0; r < this.rows; r++) this.skip(this.varUInt())
+    else this.skip(this.rows * FIXED_WIDTH[type])
   }
 
   string(): string {
@@ -163,11 +181,16 @@ export class NativeBlockReader {
     return this.data[this.off++]!
   }
 
+  private skip(bytes: number): void {
+    if (this.off + bytes > this.data.length) throw new RangeError('Native block cut short')
+    this.off += bytes
+  }
+
   private varUInt(): number {
     let n = 0
     for (let shift = 1; ; shift *= 128) {
       const b = this.data[this.off++]
-      if (b === undefined) throw new Error('Native block cut short')
+      if (b === undefined) throw new RangeError('Native block cut short')
       n += (b & 0x7f) * shift
       if (b < 0x80) return n
     }
@@ -179,33 +202,13 @@ export class NativeBlockReader {
  * and how many rows they hold: what is left after it is a block cut short by a crash mid-append.
  */
 export function wholeBlocks(data: Buffer, types: readonly NativeType[]): { bytes: number; rows: number } {
-  let off = 0
   let whole = { bytes: 0, rows: 0 }
-  const varUInt = (): number => {
-    let n = 0
-    for (let shift = 1; ; shift *= 128) {
-      if (off >= data.length) throw new RangeError('cut short')
-      const b = data[off++]!
-      n += (b & 0x7f) * shift
-      if (b < 0x80) return n
-    }
-  }
-  const skip = (bytes: number) => {
-    if (off + bytes > data.length) throw new RangeError('cut short')
-    off += bytes
-  }
   try {
-    while (off < data.length) {
-      const columns = varUInt()
-      const rows = varUInt()
-      if (columns !== types.length) throw new RangeError('not a block of this table')
-      for (const type of types) {
-        skip(varUInt()) // name
-        skip(varUInt()) // type
-        if (type === 'String') for (let r = 0; r < rows; r++) skip(varUInt())
-        else skip(rows * FIXED_WIDTH[type])
-      }
-      whole = { bytes: off, rows: whole.rows + rows }
+    while (whole.bytes < data.length) {
+      const block = new NativeBlockReader(data, whole.bytes)
+      if (block.columns !== types.length) break // not a block of this table
+      for (const type of types) block.skipColumn(type)
+      whole = { bytes: block.offset, rows: whole.rows + block.rows }
     }
   } catch (err) {
     if (!(err instanceof RangeError)) throw err
