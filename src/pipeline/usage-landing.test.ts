@@ -49,6 +49,16 @@ function writer(limits = { moveRows: 250_000, idleMs: 60_000, maxAgeMs: 60_000 }
   return createUsageWriter({ store, metrics: createMetrics(), isLevelMetric: () => false, ...more, landing: { limits, onError: (e) => errors.push(e) } })
 }
 
+/** What a started process recovers, closed again (its landing files too). */
+async function recoverOnce(): Promise<number> {
+  const w = writer()
+  try {
+    return await w.recover()
+  } finally {
+    await w.close()
+  }
+}
+
 const count = (table: string) => store.query(`SELECT count() AS n FROM ${table}`, {}, z.object({ n: z.coerce.number() })).then((r) => r[0]!.n)
 const monthly = () =>
   store
@@ -112,12 +122,12 @@ describe('usage landing (embedded ingest)', () => {
     const lines = [row('j1', 2, 1), row('j2', 3, 1)].map((r) => usageIngestLine(r, 1, false, false)).join('\n') + '\n'
     const land = (table: string) => store.insertTsv(table, { ...USAGE_INGEST_TSV, select: '*', text: lines })
     await land(LANDING_TABLES[1])
-    expect(await writer().recover()).toBe(2)
+    expect(await recoverOnce()).toBe(2)
     expect(await monthly()).toEqual({ v: 5, n: 2 })
     expect(await count(LANDING_TABLES[1])).toBe(0)
     // Killed after the move and before the clean-up: the same rows are found landed again.
     await land(LANDING_TABLES[1])
-    expect(await writer().recover()).toBe(2)
+    expect(await recoverOnce()).toBe(2)
     expect(await monthly()).toEqual({ v: 5, n: 2 })
   })
 
@@ -143,7 +153,7 @@ describe('usage landing (embedded ingest)', () => {
     await store.command('CREATE TABLE IF NOT EXISTS usage_landing_b AS usage_ingest ENGINE = StripeLog')
     const lines = [row('old1', 2, 1), row('old2', 3, 1)].map((r) => usageIngestLine(r, 1, false, false)).join('\n') + '\n'
     await store.insertTsv('usage_landing_b', { ...USAGE_INGEST_TSV, text: lines })
-    expect(await writer().recover()).toBe(2)
+    expect(await recoverOnce()).toBe(2)
     expect(await monthly()).toEqual({ v: 5, n: 2 })
     const left = await store.query(`SELECT name FROM system.tables WHERE name IN ('usage_landing_a', 'usage_landing_b')`, {}, z.object({ name: z.string() }))
     expect(left).toEqual([])

@@ -34,7 +34,7 @@ export interface KafkaSink {
   health(): Promise<{ ok: boolean; detail: Record<string, string> }>
 }
 
-type SinkState = 'stopped' | 'starting' | 'consuming' | 'retrying' | 'crashed'
+type SinkState = 'stopped' | 'starting' | 'consuming' | 'crashed'
 
 /** Where a batch came from and how its writes are retried. */
 interface BatchContext {
@@ -73,6 +73,8 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
   const topics = RECORD_KINDS.filter((kind) => writers[kind]).map((kind) => topicFor(settings, kind))
   const lag = new Map<string, Map<number, number>>()
   let state: SinkState = 'stopped'
+  /** Partitions whose batch waits for the store; while any does, health says 'retrying'. */
+  const waiting = new Set<string>()
   let consumer: Consumer | undefined
   let deadLetters: Producer | undefined
   let stopping = new AbortController()
@@ -90,6 +92,7 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
     if (!last) return
     const { kind, writer } = writerFor(topic)
     const guard = keepAlive(payload, stopping.signal)
+    const waitingId = `${topic}:${partition}`
     let resume: (() => void) | undefined
     const retryOpts: RetryOptions = {
       retries: Infinity,
@@ -98,7 +101,7 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
       onRetry(err, attempt, delayMs) {
         // Paused, the partition is not fetched again while this batch waits for the store.
         resume ??= payload.pause()
-        state = 'retrying'
+        waiting.add(waitingId)
         log.warn({ topic, partition, attempt, delayMs, code: errorCode(err) }, 'sink cannot store a batch yet; retrying')
       },
     }
@@ -106,18 +109,19 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
     try {
       const { rows, dead } = decodeBatch(messages, writer)
       const rejected = await store(at, rows)
+      waiting.delete(waitingId)
       await sendDeadLetters(dlq, at, [...dead, ...rejected])
       payload.resolveOffset(last.offset)
       const next = (BigInt(last.offset) + 1n).toString()
       await commit(payload.commitOffsetsIfNecessary, topic, partition, next)
       recordLag(topic, partition, Number(BigInt(payload.batch.highWatermark) - BigInt(next)))
-      if (state === 'retrying') state = 'consuming'
     } catch (err) {
       if (!guard.signal.aborted) throw err
       // A failed heartbeat (the group is rebalancing) is kafkajs' to handle; a stopping consumer
       // just leaves: the batch is uncommitted and will be consumed again.
       if (guard.failure !== undefined) throw guard.failure
     } finally {
+      waiting.delete(waitingId)
       guard.stop()
       resume?.()
     }
@@ -197,6 +201,7 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
     await c?.disconnect()
     await p?.disconnect()
     state = 'stopped'
+    waiting.clear()
   }
 
   return {
@@ -245,7 +250,8 @@ export function createKafkaSink(settings: KafkaSettings, kindWriters: KindWriter
     },
     stop,
     async health() {
-      return { ok: state !== 'stopped' && state !== 'crashed', detail: { sink: state } }
+      const sink = state === 'consuming' && waiting.size ? 'retrying' : state
+      return { ok: state !== 'stopped' && state !== 'crashed', detail: { sink } }
     },
   }
 }
