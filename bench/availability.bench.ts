@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { connectStore } from '../src/platform/clickhouse/client.js'
-import { api, fmt, sampleRss, startServer, writeResult } from './support.js'
+import { api, fmt, progress, progressDone, sampleRss, startServer, writeResult } from './support.js'
 
 /**
  * A/R report (DESIGN §4): a month of 5-minute probe results for N endpoints (default 500 →
@@ -111,10 +111,11 @@ export async function availabilityBench(): Promise<void> {
             const expected = Math.min(PER_REQUEST, total - i * PER_REQUEST)
             if (res.status !== 202 || out.accepted !== expected) throw new Error(`request ${i}: ${res.status} ${JSON.stringify(out).slice(0, 300)}`)
             done += expected
-            if (i % 40 === 0) process.stdout.write(`  ${fmt(done)} results\r`)
+            if (i % 40 === 0) progress(`${fmt(done)} results`)
           }
         }),
       )
+      progressDone()
       ingest = { seconds: (performance.now() - t0) / 1000, peakRss: rss.stop() }
       console.log(`HTTP ingest: ${fmt(total)} results in ${ingest.seconds.toFixed(1)} s → ${fmt(total / ingest.seconds)} results/s`)
       recompute.duringIngest = await recomputeStats(server.url)

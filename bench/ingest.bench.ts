@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { connectStore } from '../src/platform/clickhouse/client.js'
 import { migrate } from '../src/platform/clickhouse/migrate.js'
-import { api, fmt, sampleRss, startServer, writeResult } from './support.js'
+import { api, fmt, progress, progressDone, sampleRss, startServer, writeResult } from './support.js'
 import { asIngestRow, usageRecords } from './usage-data.js'
 
 /**
@@ -89,10 +89,11 @@ export async function httpIngestRate(dataDir: string, total: number, env: Record
           const body = (await res.json()) as { accepted: number }
           if (res.status !== 202 || body.accepted !== PER_REQUEST) throw new Error(`request ${i}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`)
           done += PER_REQUEST
-          if (done % 100_000 === 0) process.stdout.write(`  ${fmt(done)} records\r`)
+          if (done % 100_000 === 0) progress(`${fmt(done)} records`)
         }
       }),
     )
+    progressDone()
     const acked = (performance.now() - t0) / 1000
     // 202 means durable (direct: in ClickHouse; Kafka: on the broker): wait until all are queryable.
     let queryable = 0

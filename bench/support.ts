@@ -86,3 +86,13 @@ export function writeResult(name: string, result: object): void {
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+
+/** A progress line: rewritten in place on a terminal, one line each when piped to a log. */
+export function progress(line: string): void {
+  process.stdout.write(process.stdout.isTTY ? `\r\x1b[2K  ${line}` : `  ${line}\n`)
+}
+
+/** Ends progress lines before the next output (a terminal's line is still open). */
+export function progressDone(): void {
+  if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K')
+}
