@@ -8,6 +8,7 @@ import { createResourceProviders } from './catalog/resource-providers.js'
 import { VersionClock } from './collectors/version-clock.js'
 import { createEngine, openStore, type Engine } from './main.js'
 import { ConfigError, loadConfig, type Config } from './platform/config.js'
+import { InfraError } from './platform/errors.js'
 import { createLogger } from './platform/logging.js'
 import { createMetrics } from './platform/metrics.js'
 import { createOrderServices } from './orders/order-services.js'
@@ -175,7 +176,14 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exit(code)
   },
   (err) => {
-    process.stderr.write(`eosc-am: ${err instanceof Error ? err.stack : String(err)}\n`)
+    process.stderr.write(`eosc-am: ${fatalMessage(err)}\n`)
     process.exit(1)
   },
 )
+
+/** An unavailable or refusing store or broker is the operator's to fix: its cause, no stack trace. */
+function fatalMessage(err: unknown): string {
+  if (err instanceof InfraError) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message
+  if (err instanceof Error && typeof (err as { type?: unknown }).type === 'string') return `ClickHouse refused: ${err.message}`
+  return err instanceof Error ? (err.stack ?? err.message) : String(err)
+}

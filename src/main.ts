@@ -37,7 +37,7 @@ export interface Engine {
 
 /** Opens storage and applies migrations; shared by `serve`, `migrate` and the other commands. */
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
-  const store = connectStore(config.clickhouse)
+  const store = connectStore(config.clickhouse, logger)
   await migrate(store, undefined, (name) => logger.info({ migration: name }, 'migration applied'))
   await applyRetention(store, config.userRetentionMonths)
   return store

@@ -1,0 +1,155 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startClickHouseFront, type ClickHouseFront } from './support/clickhouse-http/clickhouse-front.js'
+import { ndjson, startTestEngine, usageRecord, type TestEngine } from './support/test-engine.js'
+
+/**
+ * Server mode: two API instances, each with its own data folder (tokens are shared through the
+ * server, the pseudonym key through the environment), writing into one ClickHouse server: what a
+ * federation runs once it outgrows one machine (DESIGN §2). The server is the test front over the
+ * embedded engine (support/clickhouse-http), reached over HTTP with @clickhouse/client.
+ */
+const USER = 'eosc'
+const PASSWORD = 'chserver-secret-1f6d'
+const RAW_USER = (i: number) => `server-subject-${i}@egi.eu`
+const KEY = 'ab'.repeat(32)
+
+let front: ClickHouseFront
+let serverPath: string
+let a: TestEngine
+let b: TestEngine
+
+const serverEnv = (password = PASSWORD) => ({
+  EOSC_AM_CLICKHOUSE_URL: front.url,
+  EOSC_AM_CLICKHOUSE_USER: USER,
+  EOSC_AM_CLICKHOUSE_PASSWORD: password,
+  EOSC_AM_PSEUDONYM_KEY: KEY,
+})
+
+beforeAll(async () => {
+  serverPath = join(mkdtempSync(join(tmpdir(), 'eosc-am-chserver-')), 'clickhouse')
+  front = await startClickHouseFront({ path: serverPath, user: USER, password: PASSWORD })
+  // Both apply the migrations: the second finds them applied.
+  a = await startTestEngine({ env: serverEnv() })
+  b = await startTestEngine({ env: serverEnv() })
+  await a.metric('cpu_hours')
+  await a.metric('storage_gb', 'max', 'GB')
+}, 60_000)
+
+afterAll(async () => {
+  await a?.close()
+  await b?.close()
+  await front?.stop()
+})
+
+const total = async (t: TestEngine, query = '') => {
+  const res = await t.request({ method: 'GET', url: `/v1/usage?from=2026-01&to=2026-12&granularity=total${query}` })
+  expect(res.status).toBe(200)
+  return res.body.rows.map((r: any) => [r.metric, r.value, r.records, r.users])
+}
+
+describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
+  it('stores what either instance acknowledges, and replaces a re-sent record whichever instance receives it', async () => {
+    const records = (value: number) => Array.from({ length: 40 }, (_, i) => usageRecord({ record_id: `s-${i}`, provider: `prov-${i % 2}`, user: RAW_USER(i % 8), value }))
+    const first = await a.request({ method: 'POST', url: '/v1/usage-records', body: ndjson(records(1)), contentType: 'application/x-ndjson' })
+    expect(first.body).toEqual({ accepted: 40, rejected: [] })
+    expect(await total(b, '&metric=cpu_hours')).toEqual([['cpu_hours', 40, 40, 8]])
+    // The client retries through the other instance, with corrected values, and one bad record.
+    const resent = await b.request({ method: 'POST', url: '/v1/usage-records', body: [...records(3), usageRecord({ record_id: 'bad', metric: 'gpu_hours' })] })
+    expect(resent.status).toBe(202)
+    expect(resent.body.accepted).toBe(40)
+    expect(resent.body.rejected).toEqual([{ index: 40, record_id: 'bad', errors: [expect.stringMatching(/^metric: 'gpu_hours' is not a registered/)] }])
+    expect(await total(a, '&metric=cpu_hours')).toEqual([['cpu_hours', 120, 40, 8]])
+    // And once more through the first, one record alone: still replaced, never added.
+    await a.request({ method: 'POST', url: '/v1/usage-records', body: usageRecord({ record_id: 's-0', provider: 'prov-0', user: RAW_USER(0), value: 13 }) })
+    expect(await total(b, '&metric=cpu_hours')).toEqual([['cpu_hours', 130, 40, 8]])
+    expect(front.served.inserts).toBeGreaterThan(0)
+  })
+
+  it('combines a level metric by its aggregation', async () => {
+    const level = (id: string, value: number) => usageRecord({ record_id: id, metric: 'storage_gb', value, user: undefined, provider: 'prov-s' })
+    await a.request({ method: 'POST', url: '/v1/usage-records', body: [level('l-1', 50), level('l-2', 80)] })
+    await b.request({ method: 'POST', url: '/v1/usage-records', body: [level('l-3', 65)] })
+    expect(await total(a, '&metric=storage_gb')).toEqual([['storage_gb', 80, 3, 0]])
+  })
+
+  it('reports per provider with small cells suppressed for funders, and a provider its own unsuppressed, as JSON and CSV', async () => {
+    const push = (provider: string, users: number) =>
+      a.request({ method: 'POST', url: '/v1/usage-records', body: Array.from({ length: users }, (_, i) => usageRecord({ record_id: `${provider}-${i}`, provider, user: RAW_USER(100 + i), value: 2 })) })
+    await push('prov-few', 3)
+    await push('prov-many', 6)
+    const funder = await b.token('funder')
+    const query = '/v1/usage?from=2026-01&to=2026-12&group_by=provider&metric=cpu_hours'
+    const res = await a.request({ method: 'GET', url: query, token: funder })
+    expect(res.body.rows.map((r: any) => [r.provider, r.value, r.records, r.users, r.suppressed])).toEqual([
+      ['prov-0', null, null, null, true],
+      ['prov-1', null, null, null, true],
+      ['prov-few', null, null, null, true],
+      ['prov-many', 12, 6, 6, false],
+    ])
+    const own = await b.request({ method: 'GET', url: query, token: await a.token('provider', ['prov-few']) })
+    expect(own.body.rows.map((r: any) => [r.provider, r.value, r.users, r.suppressed])).toEqual([['prov-few', 6, 3, false]])
+    const csv = await b.request({ method: 'GET', url: `${query}&format=csv`, token: funder })
+    expect(csv.text.trim().split(/\r?\n/)).toEqual([
+      'period,provider,metric,unit,value,records,users,suppressed',
+      '2026-01,prov-0,cpu_hours,h,,,,true',
+      '2026-01,prov-1,cpu_hours,h,,,,true',
+      '2026-01,prov-few,cpu_hours,h,,,,true',
+      '2026-01,prov-many,cpu_hours,h,12,6,6,false',
+    ])
+  })
+
+  it('erases a user everywhere on the server, whichever instance is asked', async () => {
+    const before = await total(a, '&metric=cpu_hours')
+    const res = await b.request({ method: 'POST', url: '/v1/privacy/erasure', body: { user: RAW_USER(100) } })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ usage: 'deleted', usage_records: 2 })
+    expect(await total(a, '&metric=cpu_hours')).toEqual([['cpu_hours', before[0][1] - 4, before[0][2] - 2, before[0][3] - 1]])
+  })
+
+  it("keeps the raw user id out of the server's files", async () => {
+    const files = filesUnder(serverPath)
+    const holding = (needle: string) => files.filter((f) => readFileSync(f).includes(Buffer.from(needle)))
+    expect(holding('prov-many').length).toBeGreaterThan(0)
+    for (const i of [0, 1, 7, 101]) expect(holding(RAW_USER(i))).toEqual([])
+  })
+
+  it('starts again on the same server with everything in place', async () => {
+    const before = await total(b)
+    await a.close()
+    a = await startTestEngine({ env: serverEnv() })
+    expect(await total(a)).toEqual(before)
+  })
+
+  it('answers 503 with Retry-After while the server is away, storing nothing half, and takes the retry once it is back', async () => {
+    const batch = Array.from({ length: 10 }, (_, i) => usageRecord({ record_id: `away-${i}`, provider: 'prov-away', user: RAW_USER(i) }))
+    await front.down()
+    try {
+      const res = await a.request({ method: 'POST', url: '/v1/usage-records', body: batch })
+      expect(res.status).toBe(503)
+      expect(res.headers['retry-after']).toBe('5')
+      expect(res.body.error.code).toBe('STORE_UNAVAILABLE')
+      expect((await a.request({ method: 'GET', url: '/readyz', token: null })).status).toBe(503)
+      // The client's own report goes to the engine's log, not the console.
+      expect(a.logs.join('')).toContain('"component":"clickhouse-client"')
+    } finally {
+      await front.up()
+    }
+    const retried = await a.request({ method: 'POST', url: '/v1/usage-records', body: batch })
+    expect(retried.body).toEqual({ accepted: 10, rejected: [] })
+    expect(await total(b, '&provider=prov-away')).toEqual([['cpu_hours', 10, 10, 10]])
+  })
+
+  it('refuses to start, naming the cause, when the server refuses its credentials', async () => {
+    await expect(startTestEngine({ env: serverEnv('wrong-password') })).rejects.toThrow(/Authentication failed/)
+  })
+})
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name)
+    return statSync(p).isDirectory() ? filesUnder(p) : [p]
+  })
+}
