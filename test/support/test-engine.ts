@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import type { Role } from '../../src/auth/roles.js'
-import { createEngine, type Engine } from '../../src/main.js'
+import { createEngine, type Engine, type EngineOptions } from '../../src/main.js'
 import { loadConfig } from '../../src/platform/config.js'
 
 export const ADMIN = 'test-admin-token-0123456789'
@@ -24,12 +24,12 @@ export interface TestEngine {
  * A real engine on embedded ClickHouse (chDB) in a fresh temp folder, migrations applied.
  * chDB allows one data path per process: one engine per test file (vitest runs files in forks).
  */
-export async function startTestEngine(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestEngine> {
+export async function startTestEngine(opts: { dataDir?: string; env?: Record<string, string>; options?: EngineOptions } = {}): Promise<TestEngine> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'eosc-am-test-'))
   const config = loadConfig({ EOSC_AM_DATA_DIR: dataDir, EOSC_AM_ADMIN_TOKEN: ADMIN, EOSC_AM_LOG_LEVEL: 'info', ...opts.env })
   const logs: string[] = []
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, cb) => (logs.push(String(chunk)), cb()) }))
-  const engine = await createEngine(config, logger)
+  const engine = await createEngine(config, logger, opts.options)
   const t: TestEngine = {
     engine,
     dataDir,
