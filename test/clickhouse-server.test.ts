@@ -68,6 +68,15 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
     expect(front.served.inserts).toBeGreaterThan(0)
   })
 
+  it('replaces within a full request of 10,000 records (its lookup binds every id: more than a URL holds)', async () => {
+    const body = (value: number) => ndjson(Array.from({ length: 10_000 }, (_, i) => usageRecord({ record_id: `big-${i}-${'x'.repeat(40)}`, provider: 'prov-big', user: RAW_USER(i % 5), value })))
+    const forms = front.served.forms
+    expect((await a.request({ method: 'POST', url: '/v1/usage-records', body: body(1), contentType: 'application/x-ndjson' })).body.accepted).toBe(10_000)
+    expect((await b.request({ method: 'POST', url: '/v1/usage-records', body: body(2), contentType: 'application/x-ndjson' })).body.accepted).toBe(10_000)
+    expect(await total(a, '&provider=prov-big')).toEqual([['cpu_hours', 20_000, 10_000, 5]])
+    expect(front.served.forms).toBeGreaterThan(forms)
+  })
+
   it('combines a level metric by its aggregation', async () => {
     const level = (id: string, value: number) => usageRecord({ record_id: id, metric: 'storage_gb', value, user: undefined, provider: 'prov-s' })
     await a.request({ method: 'POST', url: '/v1/usage-records', body: [level('l-1', 50), level('l-2', 80)] })
@@ -86,6 +95,7 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
     expect(res.body.rows.map((r: any) => [r.provider, r.value, r.records, r.users, r.suppressed])).toEqual([
       ['prov-0', null, null, null, true],
       ['prov-1', null, null, null, true],
+      ['prov-big', 20_000, 10_000, 5, false],
       ['prov-few', null, null, null, true],
       ['prov-many', 12, 6, 6, false],
     ])
@@ -96,6 +106,7 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
       'period,provider,metric,unit,value,records,users,suppressed',
       '2026-01,prov-0,cpu_hours,h,,,,true',
       '2026-01,prov-1,cpu_hours,h,,,,true',
+      '2026-01,prov-big,cpu_hours,h,20000,10000,5,false',
       '2026-01,prov-few,cpu_hours,h,,,,true',
       '2026-01,prov-many,cpu_hours,h,12,6,6,false',
     ])

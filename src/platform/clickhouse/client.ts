@@ -22,6 +22,9 @@ export function createClickHouseClient(target: ClickHouseTarget, logger?: Logger
     database: target.database,
     request_timeout: 60_000,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
+    // A batch's replacement lookup binds every record id: past a few KiB the parameters go in the
+    // request body (URLs are limited, 1 MiB by default in ClickHouse, less in proxies).
+    use_multipart_params_auto: true,
     ...(logger && { log: { LoggerClass: clientLogger(logger), level: ClickHouseLogLevel.WARN } }),
   })
 }

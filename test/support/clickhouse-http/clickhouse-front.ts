@@ -30,8 +30,8 @@ import { createChdbConnection } from 'chdb/connection'
  */
 export interface ClickHouseFront {
   readonly url: string
-  /** Requests served, by kind, for assertions that the engine used the server. */
-  readonly served: { queries: number; inserts: number }
+  /** Requests served, by kind (and those whose parameters came as form parts), for assertions. */
+  readonly served: { queries: number; inserts: number; forms: number }
   /** Drops every connection and refuses new ones (a server that went away) until `up`. */
   down(): Promise<void>
   up(): Promise<void>
@@ -54,7 +54,7 @@ export async function startClickHouseFront(opts: ClickHouseFrontOptions): Promis
   rmSync(staging, { recursive: true, force: true })
   mkdirSync(staging, { recursive: true })
   const connection = createChdbConnection({ path: opts.path })
-  const served = { queries: 0, inserts: 0 }
+  const served = { queries: 0, inserts: 0, forms: 0 }
   let chain: Promise<unknown> = Promise.resolve()
   const oneAtATime = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = chain.then(fn, fn)
@@ -74,9 +74,14 @@ export async function startClickHouseFront(opts: ClickHouseFrontOptions): Promis
       if (k.startsWith('param_')) params.set(k.slice(6), v)
       else if (!NOT_SETTINGS.has(k)) settings[k] = v
     }
+    // Parameters too long for a URL come as multipart/form-data parts, with the statement.
+    const form = formParts(req.headers['content-type'], body)
+    for (const [k, v] of form ?? []) if (k.startsWith('param_')) params.set(k.slice(6), v)
     const inUrl = url.searchParams.get('query')
-    let sql = bindParams(inUrl ?? body.toString('utf8'), params)
-    let data = inUrl === null ? undefined : body
+    let sql = bindParams(form?.get('query') ?? inUrl ?? body.toString('utf8'), params)
+    // A server binds parameters outside the statement: bound here, they must not count against its size limit.
+    if (params.size) settings.max_query_size = String(Math.max(Number(settings.max_query_size ?? 0), 262_144 + sql.length))
+    let data = inUrl === null || form ? undefined : body
     const staged: string[] = []
     const inputCall = /\binput\(\s*('(?:[^'\\]|\\.)*')\s*\)([\s\S]*?)\bFORMAT\s+(\w+)\s*$/i.exec(sql)
     if (inputCall && data) {
@@ -96,18 +101,19 @@ export async function startClickHouseFront(opts: ClickHouseFrontOptions): Promis
       })
       if (inUrl !== null) served.inserts++
       else served.queries++
+      if (form) served.forms++
       const headers: Record<string, string> = { 'x-clickhouse-query-id': url.searchParams.get('query_id') ?? '', 'x-clickhouse-summary': '{}' }
       if (compress) headers['content-encoding'] = 'gzip'
       res.writeHead(200, headers).end(compress ? gzipSync(result) : result)
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      fail(res, Number(/Code: (\d+)/.exec(message)?.[1] ?? 1000), message)
+      fail(res, ...serverError(err))
     } finally {
       for (const f of staged) rmSync(f, { force: true })
     }
   }
 
-  const server = createServer((req, res) => {
+  // ClickHouse's default http_max_uri_size is 1 MiB (Node's own limit on the request head is 16 KiB).
+  const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     handle(req, res).catch((err: unknown) => fail(res, 1000, `Code: 1000. DB::Exception: ${String(err)}. (POCO_EXCEPTION)`))
   })
   const listen = (on: number) => new Promise<void>((resolve) => server.listen(on, '127.0.0.1', resolve))
@@ -137,6 +143,16 @@ function fail(res: ServerResponse, code: number, message: string): void {
   res.writeHead(code === 516 ? 401 : 500, { 'x-clickhouse-exception-code': String(code), 'content-type': 'text/plain' }).end(message)
 }
 
+/** An engine error as a server words it: `Code: N. DB::Exception: message. (TYPE)`, which the client parses. */
+function serverError(err: unknown): [number, string] {
+  const e = err as { message?: string; code?: unknown; type?: unknown; cause?: { clickhouseCode?: unknown } }
+  const message = String(e?.message ?? err)
+  const code = Number(/^\d+$/.test(String(e?.code)) ? e.code : (e?.cause?.clickhouseCode ?? /Code: (\d+)/.exec(message)?.[1] ?? 1002))
+  if (/^Code: \d+\. .*\([A-Z0-9_]+\)/s.test(message)) return [code, message]
+  const type = typeof e?.type === 'string' ? e.type : /max query size|syntax error/i.test(message) ? 'SYNTAX_ERROR' : 'UNKNOWN_EXCEPTION'
+  return [code, `Code: ${code}. DB::Exception: ${message}. (${type})`]
+}
+
 function authorised(req: IncomingMessage, url: URL, opts: ClickHouseFrontOptions): boolean {
   if (opts.user === undefined) return true
   const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')
@@ -144,6 +160,20 @@ function authorised(req: IncomingMessage, url: URL, opts: ClickHouseFrontOptions
     ? (([u, ...p]) => [u, p.join(':')])(Buffer.from(basic[1]!, 'base64').toString('utf8').split(':'))
     : [req.headers['x-clickhouse-user'] ?? url.searchParams.get('user'), req.headers['x-clickhouse-key'] ?? url.searchParams.get('password') ?? '']
   return user === opts.user && password === (opts.password ?? '')
+}
+
+/** The parts of a multipart/form-data body by name, or undefined for any other body. */
+function formParts(contentType: string | undefined, body: Buffer): Map<string, string> | undefined {
+  const boundary = /^multipart\/form-data;\s*boundary=("?)([^";]+)\1/i.exec(contentType ?? '')?.[2]
+  if (!boundary) return undefined
+  const parts = new Map<string, string>()
+  for (const part of body.toString('utf8').split(`--${boundary}`).slice(1)) {
+    const headEnd = part.indexOf('\r\n\r\n')
+    const name = /name="([^"]+)"/.exec(part.slice(0, headEnd))?.[1]
+    if (headEnd < 0 || !name) continue
+    parts.set(name, part.slice(headEnd + 4).replace(/\r\n$/, ''))
+  }
+  return parts
 }
 
 /** Replaces `{name:Type}` placeholders by casts of their URL text (see the module comment). */
