@@ -53,7 +53,7 @@ export class Store {
   }
 
   /**
-   * Inserts pre-serialised JSONEachRow text. Against a server, the client's streaming insert.
+   * Inserts pre-serialised JSONEachRow text. Against a server, as the body of the insert.
    * Embedded, a small insert goes inline with the statement (~3x faster in chDB than the client's
    * row-array insert, reference/chdb-insert-paths.md); a large one goes through a spool file (see
    * `spooled`), ~1.5x faster again for 7k–20k-row batches (bench/ingest.bench.ts).
@@ -63,7 +63,9 @@ export class Store {
     const settings = dedupSettings(dedupToken)
     await this.run(async () => {
       if (this.spool === undefined) {
-        await this.client.insert({ table, values: Readable.from([ndjson]), format: 'JSONEachRow', clickhouse_settings: settings })
+        // The text as the request body (the client's insert would encode it again, as JSON strings).
+        const result = await this.client.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([ndjson]), clickhouse_settings: settings })
+        result.stream.destroy()
       } else if (ndjson.length < SPOOL_MIN_CHARS) {
         await this.client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${ndjson}`, clickhouse_settings: settings })
       } else {
