@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CE, postResults, result, setUp, SRM } from './monitoring-support.js'
 import { startClickHouseFront, type ClickHouseFront } from './support/clickhouse-http/clickhouse-front.js'
 import { ndjson, startTestEngine, usageRecord, type TestEngine } from './support/test-engine.js'
 
@@ -26,6 +27,7 @@ const serverEnv = (password = PASSWORD) => ({
   EOSC_AM_CLICKHOUSE_USER: USER,
   EOSC_AM_CLICKHOUSE_PASSWORD: password,
   EOSC_AM_PSEUDONYM_KEY: KEY,
+  EOSC_AM_PROBER_ENABLED: 'false',
 })
 
 beforeAll(async () => {
@@ -110,6 +112,27 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
       '2026-01,prov-few,cpu_hours,h,,,,true',
       '2026-01,prov-many,cpu_hours,h,12,6,6,false',
     ])
+  })
+
+  it('computes A/R from a topology and report defined on one instance, results and a downtime pushed to the other', async () => {
+    const D = '2026-03-10'
+    await setUp(a)
+    // At once, not after the other instance's next periodic check: as in monitoring-e2e, SITE-A =
+    // compute (ce1 OR ce2, up all day) AND storage (se1: 1 h critical, 1 h downtime).
+    const pushed = await postResults(b, [
+      result(`${D}T00:00:00Z`, 'ce1.a.example.org', 'compute', CE, 'OK'),
+      result(`${D}T06:00:00Z`, 'ce1.a.example.org', 'compute', CE, 'CRITICAL'),
+      result(`${D}T00:00:00Z`, 'ce2.a.example.org', 'compute', CE, 'OK'),
+      result(`${D}T00:00:00Z`, 'se1.a.example.org', 'storage', SRM, 'OK'),
+      result(`${D}T18:00:00Z`, 'se1.a.example.org', 'storage', SRM, 'CRITICAL'),
+      result(`${D}T20:00:00Z`, 'se1.a.example.org', 'storage', SRM, 'OK'),
+    ])
+    expect(pushed.body).toEqual({ accepted: 6, rejected: [], warnings: [] })
+    const dt = { downtime_id: 'dt-s', hostname: 'se1.a.example.org', service: 'storage', start: `${D}T18:00:00Z`, end: `${D}T18:59:00Z`, reason: 'disk swap' }
+    const provider = await a.token('provider', ['prov-a'])
+    expect((await b.request({ method: 'POST', url: '/v1/downtimes', body: dt, token: provider })).body).toEqual({ accepted: 1, rejected: [] })
+    const day = { group: 'SITE-A', period: D, availability: 91.66667, reliability: 95.65217, uptime: 0.91667, unknown: 0, downtime: 0.04167, excluded: 0, days: 1, computed_days: 1 }
+    for (const t of [a, b]) expect((await t.request({ method: 'GET', url: `/v1/availability/core?from=${D}&to=${D}&group=SITE-A` })).body.rows).toEqual([day])
   })
 
   it('erases a user everywhere on the server, whichever instance is asked', async () => {

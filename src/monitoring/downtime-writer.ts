@@ -28,6 +28,8 @@ export function createDowntimeWriter(deps: { downtimes: DowntimeStore; queue: Re
   }
 
   async function writeBatch(rows: readonly DowntimeRow[], dedupToken: string | undefined): Promise<void> {
+    // An endpoint unknown here may have just been added through another instance: its groups decide the marks.
+    await deps.topology.refresh(() => rows.every((r) => r.group !== '' || deps.topology.isKnownEndpoint(r.hostname, r.service)))
     const stored = await deps.downtimes.byIds(rows.map((r) => r.downtime_id))
     const marks = new Map<string, DirtyMark>()
     for (const r of rows) {

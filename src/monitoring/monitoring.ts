@@ -87,6 +87,10 @@ export async function createMonitoring(deps: MonitoringDeps) {
     metrics,
     today,
     now,
+    /** Current topology and report definitions for a read (another instance may have changed them). */
+    refresh(report?: string): Promise<unknown> {
+      return Promise.all([topology.refresh(), reports.refresh(report)])
+    },
     get prober(): Prober | undefined {
       return prober
     },

@@ -32,6 +32,8 @@ export function createProbeWriter(deps: { store: Store; queue: RecomputeQueue; t
     async write(input, { dedupToken }) {
       const rows = input as readonly ProbeRow[]
       if (rows.length === 0) return
+      // An endpoint unknown here may have just been added through another instance: its groups decide the marks.
+      await deps.topology.refresh(() => rows.every((r) => deps.topology.isKnownEndpoint(r.hostname, r.service)))
       // day → the group sets its rows touch (sets by identity: nothing allocated per row).
       const touched = new Map<string, Set<ReadonlySet<string>>>()
       const lines: string[] = new Array(rows.length)

@@ -12,6 +12,9 @@ export interface StoredReport {
   readonly updated_at: string
 }
 
+/** How long definitions are trusted before the store is asked whether another process changed one. */
+const REFRESH_MS = 5000
+
 const Row = z.object({ name: z.string(), body: z.string(), updated_at: z.string() })
 
 /** SLA report definitions (DESIGN §3.4), held in memory: a handful of small documents. */
@@ -38,9 +41,12 @@ export class SlaReportStore {
     this.loadedAt = Date.now()
   }
 
-  /** Reloads when another process has changed a definition (checked at most every few seconds). */
-  async refresh(maxAgeMs = 5000): Promise<void> {
-    if (Date.now() - this.loadedAt < maxAgeMs) return
+  /**
+   * Reloads when another process has changed a definition: checked at most every few seconds, and
+   * at once for a report `needed` that is unknown here (just defined through another instance).
+   */
+  async refresh(needed?: string): Promise<void> {
+    if (Date.now() - this.loadedAt < REFRESH_MS && (needed === undefined || this.reports.has(needed))) return
     if ((await this.latestVersion()) !== this.version) await this.load()
     else this.loadedAt = Date.now()
   }

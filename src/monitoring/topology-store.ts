@@ -39,6 +39,8 @@ export class TopologyIndex {
 
 const Row = z.object({ date: z.string(), body: z.string() })
 const Latest = z.object({ v: z.coerce.number() })
+/** How long versions are trusted before the store is asked whether another process wrote one. */
+const REFRESH_MS = 5000
 
 /**
  * Topology versions (DESIGN §3.4): a day uses the latest version dated on or before it, and days
@@ -86,12 +88,20 @@ export class TopologyStore {
     this.loadedAt = Date.now()
   }
 
-  /** Reloads when another process has written a version (checked at most every few seconds). */
-  async refresh(maxAgeMs = 5000): Promise<void> {
-    if (Date.now() - this.loadedAt < maxAgeMs) return
+  /**
+   * Reloads when another process has written a version: checked at most every few seconds, and at
+   * once unless what the caller needs is `known` here (an endpoint or group just added through
+   * another instance). Resolves whether it reloaded.
+   */
+  async refresh(known: () => boolean = () => true): Promise<boolean> {
+    if (Date.now() - this.loadedAt < REFRESH_MS && known()) return false
     const [latest] = await this.store.query('SELECT max(version) AS v FROM topology_versions', {}, Latest)
-    if ((latest?.v ?? 0) !== this.version) await this.load()
-    else this.loadedAt = Date.now()
+    if ((latest?.v ?? 0) === this.version) {
+      this.loadedAt = Date.now()
+      return false
+    }
+    await this.load()
+    return true
   }
 
   /**

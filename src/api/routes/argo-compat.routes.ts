@@ -85,7 +85,7 @@ export const argoCompatRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async 
     level: 'group' | 'service' | 'endpoint',
   ) {
     if (principalOf(req).role === 'funder' && q.granularity !== 'monthly') throw forbidden('funder tokens may read monthly figures only (granularity=monthly)')
-    await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
+    await monitoring.refresh(p.report)
     const today = monitoring.today()
     const from = dayOf(q.start_time, 'start_time', today)
     const to = dayOf(q.end_time, 'end_time', from)
@@ -156,7 +156,7 @@ export const argoCompatRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async 
     q: { start_time?: string; end_time?: string },
     level: StatusLevel,
   ) {
-    await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
+    await monitoring.refresh(p.report)
     const today = monitoring.today()
     const from = dayOf(q.start_time, 'start_time', today)
     const to = dayOf(q.end_time, 'end_time', q.start_time === undefined ? today : from)

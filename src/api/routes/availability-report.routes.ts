@@ -22,7 +22,7 @@ export const availabilityReportRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =
   const checkRequest = async ({ report, month }: z.infer<typeof Params>) => {
     if (`${month}-01` > monitoring.today()) throw badRequest('MONTH_NOT_STARTED', `${month} has not started yet`)
     if (month < '1970-01') throw badRequest('VALIDATION_FAILED', 'month: must be 1970-01 or later')
-    await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
+    await monitoring.refresh(report)
     monitoring.availability.report(report)
   }
 

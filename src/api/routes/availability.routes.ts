@@ -76,7 +76,7 @@ export const availabilityRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => asyn
       const principal = principalOf(req)
       const q = req.query
       if (principal.role === 'funder' && q.granularity !== 'month') throw forbidden('funder tokens may read monthly figures only (granularity=month)')
-      await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
+      await monitoring.refresh(req.params.report)
       const targets = monitoring.availability.thresholds(req.params.report)
       const rows = (
         await monitoring.availability.ar({

@@ -52,7 +52,7 @@ export const statusRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app
     },
     async (req, reply) => {
       const q = req.query
-      await Promise.all([monitoring.topology.refresh(), monitoring.reports.refresh()])
+      await monitoring.refresh(req.params.report)
       const timelines = await monitoring.availability.status({
         report: req.params.report,
         from: q.from,
