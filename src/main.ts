@@ -60,8 +60,8 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const catalog = new MetricCatalog(store)
   await catalog.load()
   const clock = new VersionClock()
-  const monitoring = await createMonitoring({ store, clock, logger, metrics, config: config.monitoring })
   const embedded = config.clickhouse.kind === 'embedded'
+  const monitoring = await createMonitoring({ store, clock, logger, metrics, config: config.monitoring, shared: !embedded })
   const storedKeys = embedded ? new StoredKeys() : undefined
   const usageWriter = createUsageWriter({
     store,

@@ -132,7 +132,17 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
     const provider = await a.token('provider', ['prov-a'])
     expect((await b.request({ method: 'POST', url: '/v1/downtimes', body: dt, token: provider })).body).toEqual({ accepted: 1, rejected: [] })
     const day = { group: 'SITE-A', period: D, availability: 91.66667, reliability: 95.65217, uptime: 0.91667, unknown: 0, downtime: 0.04167, excluded: 0, days: 1, computed_days: 1 }
-    for (const t of [a, b]) expect((await t.request({ method: 'GET', url: `/v1/availability/core?from=${D}&to=${D}&group=SITE-A` })).body.rows).toEqual([day])
+    const read = async (t: TestEngine) => (await t.request({ method: 'GET', url: `/v1/availability/core?from=${D}&to=${D}&group=SITE-A` })).body.rows
+    for (const t of [a, b]) expect(await read(t)).toEqual([day])
+
+    // An SLA manager excludes 18–20 h (then UNKNOWN) through one instance; a late result reaches the
+    // other, which recomputes the day: with the exclusion, never with what it knew before.
+    const excluded = { kind: 'exclude_group', group: 'SITE-A', start: `${D}T18:00:00Z`, end: `${D}T20:00:00Z`, reason: 'storage network outage, not the site' }
+    expect((await a.request({ method: 'POST', url: '/v1/sla-reports/core/recomputations', body: excluded })).status).toBe(201)
+    const [withExclusion] = await read(a)
+    expect(withExclusion).toMatchObject({ unknown: 0.08333 })
+    expect((await postResults(b, [result(`${D}T23:00:00Z`, 'ce2.a.example.org', 'compute', CE, 'OK')])).body.accepted).toBe(1)
+    for (const t of [b, a]) expect(await read(t)).toEqual([withExclusion])
   })
 
   it('erases a user everywhere on the server, whichever instance is asked', async () => {

@@ -24,6 +24,8 @@ export interface MaterialiserDeps {
   reports: SlaReportStore
   downtimes: DowntimeStore
   recomputations: RecomputationStore
+  /** Brings the definitions above up to date before a day is computed (where other processes change them). */
+  current?: () => Promise<unknown>
 }
 
 const k3 = (hostname: string, service: string, metric: string) => `${hostname}\u0000${service}\u0000${metric}`
@@ -36,6 +38,7 @@ const k2 = (hostname: string, service: string) => `${hostname}\u0000${service}`
  */
 export function createMaterialiser(deps: MaterialiserDeps) {
   return async function materialise(report: string, day: string, groups: Groups, version: number): Promise<DirtyMark[]> {
+    await deps.current?.()
     const stored = deps.reports.get(report)
     if (stored === undefined) return []
     const definition = stored.definition

@@ -31,6 +31,8 @@ export interface MonitoringDeps {
   config: MonitoringConfig
   /** Wall clock (epoch ms); tests pass a fixed one. */
   now?: () => number
+  /** Other processes may change the topology, reports and recomputations (a ClickHouse server). */
+  shared?: boolean
 }
 
 /**
@@ -52,7 +54,15 @@ export async function createMonitoring(deps: MonitoringDeps) {
     marks: new DirtyMarkStore(deps.store),
     clock: deps.clock,
     reports: () => reports.names(),
-    materialise: createMaterialiser({ store: deps.store, topology, reports, downtimes, recomputations }),
+    materialise: createMaterialiser({
+      store: deps.store,
+      topology,
+      reports,
+      downtimes,
+      recomputations,
+      // A day is computed from the definitions as stored, not as this process last saw them.
+      current: deps.shared ? () => Promise.all([topology.refresh(() => false), reports.refresh(() => false), recomputations.refresh()]) : undefined,
+    }),
     logger: deps.logger,
     metrics,
     today,
@@ -89,7 +99,7 @@ export async function createMonitoring(deps: MonitoringDeps) {
     now,
     /** Current topology and report definitions for a read (another instance may have changed them). */
     refresh(report?: string): Promise<unknown> {
-      return Promise.all([topology.refresh(), reports.refresh(report)])
+      return Promise.all([topology.refresh(), reports.refresh(() => report === undefined || reports.get(report) !== undefined)])
     },
     get prober(): Prober | undefined {
       return prober

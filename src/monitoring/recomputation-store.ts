@@ -68,6 +68,7 @@ const Row = z.object({ report: z.string(), id: z.string(), body: z.string(), rea
 /** Recomputations per report, audited: who asked, when and why is stored with each and never changed. */
 export class RecomputationStore {
   private byReport = new Map<string, StoredRecomputation[]>()
+  private version = 0
 
   constructor(
     private readonly store: Store,
@@ -75,6 +76,8 @@ export class RecomputationStore {
   ) {}
 
   async load(): Promise<void> {
+    // The version first: one stored meanwhile is then seen by the next refresh.
+    const version = await this.latestVersion()
     const rows = await this.store.query(
       `SELECT report, id, body, reason, requested_by, formatDateTime(requested_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS requested_at
        FROM sla_recomputations FINAL ORDER BY report, requested_at, id`,
@@ -88,6 +91,17 @@ export class RecomputationStore {
       byReport.set(r.report, list)
     }
     this.byReport = byReport
+    this.version = version
+  }
+
+  /** Reloads if another process has stored a recomputation since. */
+  async refresh(): Promise<void> {
+    if ((await this.latestVersion()) !== this.version) await this.load()
+  }
+
+  private async latestVersion(): Promise<number> {
+    const [row] = await this.store.query('SELECT max(version) AS v FROM sla_recomputations', {}, z.object({ v: z.coerce.number() }))
+    return row?.v ?? 0
   }
 
   async add(report: string, recomputation: Recomputation, reason: string, by: string): Promise<StoredRecomputation> {

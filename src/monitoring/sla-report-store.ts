@@ -43,10 +43,11 @@ export class SlaReportStore {
 
   /**
    * Reloads when another process has changed a definition: checked at most every few seconds, and
-   * at once for a report `needed` that is unknown here (just defined through another instance).
+   * at once unless what the caller needs is `known` here (a report just defined through another
+   * instance).
    */
-  async refresh(needed?: string): Promise<void> {
-    if (Date.now() - this.loadedAt < REFRESH_MS && (needed === undefined || this.reports.has(needed))) return
+  async refresh(known: () => boolean = () => true): Promise<void> {
+    if (Date.now() - this.loadedAt < REFRESH_MS && known()) return
     if ((await this.latestVersion()) !== this.version) await this.load()
     else this.loadedAt = Date.now()
   }

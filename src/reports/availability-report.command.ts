@@ -34,7 +34,7 @@ export async function availabilityReportCommand(config: Config, logger: Logger, 
   }
   const store = await openStore(config, logger)
   try {
-    const monitoring = await createMonitoring({ store, clock: new VersionClock(), logger, metrics: createMetrics(), config: config.monitoring })
+    const monitoring = await createMonitoring({ store, clock: new VersionClock(), logger, metrics: createMetrics(), config: config.monitoring, shared: config.clickhouse.kind === 'server' })
     if (monitoring.reports.get(values.report) === undefined) {
       process.stderr.write(`no SLA report '${values.report}' (known: ${monitoring.reports.names().join(', ') || 'none'})\n`)
       return 1

@@ -56,7 +56,7 @@ export const slaReportRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (
       schema: { params: Params, response: { 200: ReportOut } },
     },
     async (req) => {
-      await monitoring.reports.refresh(req.params.name)
+      await monitoring.reports.refresh(() => monitoring.reports.get(req.params.name) !== undefined)
       return reportOut(report(req.params.name))
     },
   )
