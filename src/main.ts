@@ -24,6 +24,9 @@ import { createErasure } from './privacy/erasure.js'
 import { openPseudonymiser } from './privacy/pseudonymiser.js'
 import { createOrderServices, type OrderServices } from './orders/order-services.js'
 
+/** How often, on a ClickHouse server, metric definitions are checked for changes by other processes. */
+const CATALOG_CHECK_MS = 5_000
+
 export interface Engine {
   app: FastifyInstance
   store: Store
@@ -61,6 +64,8 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   await catalog.load()
   const clock = new VersionClock()
   const embedded = config.clickhouse.kind === 'embedded'
+  // Embedded, definitions change only through this process.
+  const stopCatalogWatch = embedded ? undefined : catalog.watch(CATALOG_CHECK_MS, (err) => logger.warn({ err }, 'checking metric definitions failed'))
   const monitoring = await createMonitoring({ store, clock, logger, metrics, config: config.monitoring, shared: !embedded })
   const storedKeys = embedded ? new StoredKeys() : undefined
   const usageWriter = createUsageWriter({
@@ -120,6 +125,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
       await sink?.stop()
       await usageWriter.close()
       await storedKeys?.stop()
+      stopCatalogWatch?.()
       await store.close()
     },
   }

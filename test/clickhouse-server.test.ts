@@ -86,6 +86,19 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
     expect(await total(a, '&metric=storage_gb')).toEqual([['storage_gb', 80, 3, 0]])
   })
 
+  it("changes a metric's aggregation on every instance: reports and later records follow within seconds", async () => {
+    await a.metric('mem_gb', 'sum', 'GB')
+    const rec = (id: string, value: number) => usageRecord({ record_id: id, metric: 'mem_gb', provider: 'prov-mem', value, user: undefined })
+    await b.request({ method: 'POST', url: '/v1/usage-records', body: [rec('m-1', 3), rec('m-2', 5)] })
+    expect(await total(b, '&metric=mem_gb')).toEqual([['mem_gb', 8, 2, 0]])
+    await a.metric('mem_gb', 'max', 'GB')
+    const deadline = Date.now() + 20_000
+    while ((await total(b, '&metric=mem_gb'))[0][1] !== 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
+    expect(await total(b, '&metric=mem_gb')).toEqual([['mem_gb', 5, 2, 0]])
+    await b.request({ method: 'POST', url: '/v1/usage-records', body: [rec('m-3', 9)] })
+    for (const t of [a, b]) expect(await total(t, '&metric=mem_gb')).toEqual([['mem_gb', 9, 3, 0]])
+  }, 30_000)
+
   it('reports per provider with small cells suppressed for funders, and a provider its own unsuppressed, as JSON and CSV', async () => {
     const push = (provider: string, users: number) =>
       a.request({ method: 'POST', url: '/v1/usage-records', body: Array.from({ length: users }, (_, i) => usageRecord({ record_id: `${provider}-${i}`, provider, user: RAW_USER(100 + i), value: 2 })) })

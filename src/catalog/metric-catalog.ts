@@ -1,35 +1,57 @@
+import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
 import { MetricDefinition, type Aggregation } from './metric-definition.schema.js'
 
-const RELOAD_MIN_INTERVAL_MS = 1000
-
 /**
- * Metric definitions, read through an in-memory copy. An unknown id triggers a reload (at most once
- * a second) so definitions registered by another process are seen without a restart.
+ * Metric definitions, read through an in-memory copy. An unknown id makes it ask the store whether
+ * definitions changed (one small query) and reload if so, so a definition registered through
+ * another process is used at once.
  */
 export class MetricCatalog {
   private byId = new Map<string, MetricDefinition>()
-  private lastLoad = 0
+  private version = 0
   /** Changes whenever the definitions may have: copies (the intake workers') compare it. */
   revision = 0
 
   constructor(private readonly store: Store) {}
 
   async load(): Promise<void> {
+    // The version first: a definition written meanwhile is then seen by the next check.
+    const version = await this.latestVersion()
     const rows = await this.store.query(
       'SELECT id, unit, aggregation, description FROM metric_definitions FINAL ORDER BY id',
       {},
       MetricDefinition,
     )
     this.byId = new Map(rows.map((r) => [r.id, r]))
-    this.lastLoad = Date.now()
+    this.version = version
     this.revision++
+  }
+
+  /**
+   * Where other processes may change definitions (a ClickHouse server): checks every `everyMs`
+   * whether one did and reloads, so a changed aggregation reaches reports, intake and the sink.
+   * Returns the function that stops it.
+   */
+  watch(everyMs: number, onError: (err: unknown) => void): () => void {
+    const timer = setInterval(() => {
+      this.latestVersion()
+        .then((v) => (v === this.version ? undefined : this.load()))
+        .catch(onError)
+    }, everyMs)
+    timer.unref()
+    return () => clearInterval(timer)
+  }
+
+  private async latestVersion(): Promise<number> {
+    const [row] = await this.store.query('SELECT max(version) AS v FROM metric_definitions', {}, z.object({ v: z.coerce.number() }))
+    return row?.v ?? 0
   }
 
   async ensureFresh(ids: Iterable<string>): Promise<void> {
     for (const id of ids) {
       if (!this.byId.has(id)) {
-        if (Date.now() - this.lastLoad >= RELOAD_MIN_INTERVAL_MS) await this.load()
+        if ((await this.latestVersion()) !== this.version) await this.load()
         return
       }
     }
