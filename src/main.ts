@@ -85,7 +85,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     downtime: monitoring.writers.downtime,
   }
   const { bus, publishUsage, sink } = createPipeline(config, { store, writers, usage: usageWriter, metrics, logger, runSink: options.runSink ?? true })
-  const aliases = new ResourceAliases(store, clock)
+  const aliases = new ResourceAliases(store, clock, { shared: !embedded })
   await aliases.load()
   const usageIntake = new UsageIntake({ catalog, aliases, keys: pseudonymiser.keyring, clock, workers: config.intakeWorkers })
   await usageIntake.start()

@@ -99,6 +99,16 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
     for (const t of [a, b]) expect(await total(t, '&metric=mem_gb')).toEqual([['mem_gb', 9, 3, 0]])
   }, 30_000)
 
+  it('stores a record naming an alias registered a moment before through the other instance under the PID', async () => {
+    const rec = (id: string, resource: string) => usageRecord({ record_id: id, provider: 'prov-alias', resource, user: RAW_USER(1) })
+    await b.request({ method: 'POST', url: '/v1/usage-records', body: rec('al-1', 'Legacy Cloud') })
+    const put = await a.request({ method: 'PUT', url: '/v1/resources/21.11170/newpid/aliases', body: { aliases: ['Legacy Cloud'] } })
+    expect(put.body.moved_usage_records).toBe(1)
+    await b.request({ method: 'POST', url: '/v1/usage-records', body: rec('al-2', 'Legacy Cloud') })
+    const res = await a.request({ method: 'GET', url: '/v1/usage?from=2026-01&to=2026-12&granularity=total&group_by=resource&provider=prov-alias' })
+    expect(res.body.rows.map((r: any) => [r.resource, r.records])).toEqual([['21.11170/newpid', 2]])
+  })
+
   it('reports per provider with small cells suppressed for funders, and a provider its own unsuppressed, as JSON and CSV', async () => {
     const push = (provider: string, users: number) =>
       a.request({ method: 'POST', url: '/v1/usage-records', body: Array.from({ length: users }, (_, i) => usageRecord({ record_id: `${provider}-${i}`, provider, user: RAW_USER(100 + i), value: 2 })) })
@@ -110,6 +120,7 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
     expect(res.body.rows.map((r: any) => [r.provider, r.value, r.records, r.users, r.suppressed])).toEqual([
       ['prov-0', null, null, null, true],
       ['prov-1', null, null, null, true],
+      ['prov-alias', null, null, null, true],
       ['prov-big', 20_000, 10_000, 5, false],
       ['prov-few', null, null, null, true],
       ['prov-many', 12, 6, 6, false],
@@ -121,6 +132,7 @@ describe('against a ClickHouse server (EOSC_AM_CLICKHOUSE_URL)', () => {
       'period,provider,metric,unit,value,records,users,suppressed',
       '2026-01,prov-0,cpu_hours,h,,,,true',
       '2026-01,prov-1,cpu_hours,h,,,,true',
+      '2026-01,prov-alias,cpu_hours,h,,,,true',
       '2026-01,prov-big,cpu_hours,h,20000,10000,5,false',
       '2026-01,prov-few,cpu_hours,h,,,,true',
       '2026-01,prov-many,cpu_hours,h,12,6,6,false',

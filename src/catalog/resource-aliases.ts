@@ -20,14 +20,15 @@ const DEFAULT_REFRESH_MS = 5_000
 
 /**
  * Resource aliases (DESIGN §3.5): legacy ids, service names and older PIDs → one canonical PID.
- * Read through an in-memory copy refreshed every few seconds, so aliases registered by another
- * process are picked up without a restart. One level only: an alias never names a PID that has
+ * Read through an in-memory copy refreshed every few seconds (checked at every use where other
+ * processes register aliases too), so aliases registered by another process are picked up. One level only: an alias never names a PID that has
  * aliases itself, and a PID is never another one's alias, so resolution is a single lookup.
  */
 export class ResourceAliases {
   private byAlias = new Map<string, string>()
   private byPid = new Map<string, ResourceEntry>()
   private loadedAt = Number.NEGATIVE_INFINITY
+  private version = 0
   private tail: Promise<unknown> = Promise.resolve()
   /** Changes whenever the aliases may have: copies (the intake workers') compare it. */
   revision = 0
@@ -35,10 +36,13 @@ export class ResourceAliases {
   constructor(
     private readonly store: Store,
     private readonly clock: VersionClock,
-    private readonly opts: { refreshMs?: number; now?: () => number } = {},
+    /** `shared`: other processes register aliases too (a ClickHouse server): every use asks whether one did. */
+    private readonly opts: { refreshMs?: number; now?: () => number; shared?: boolean } = {},
   ) {}
 
   async load(): Promise<void> {
+    // The version first: aliases written meanwhile are then seen by the next check.
+    const version = await this.latestVersion()
     const rows = await this.store.query('SELECT pid, aliases, provider FROM resource_aliases FINAL ORDER BY pid', {}, Row)
     const byPid = new Map<string, ResourceEntry>()
     const byAlias = new Map<string, string>()
@@ -50,12 +54,25 @@ export class ResourceAliases {
     this.byPid = byPid
     if (!sameEntries(this.byAlias, byAlias)) this.revision++
     this.byAlias = byAlias
+    this.version = version
     this.loadedAt = this.now()
   }
 
-  /** Reloads when the copy is older than the refresh interval (one small query). */
+  /**
+   * Reloads when the copy is older than the refresh interval. Shared, every call asks whether
+   * another process registered aliases since (one small query) and reloads if so: a record naming
+   * an alias registered a moment before through another instance is stored under the PID, not
+   * under the alias after that registration moved the usage already stored.
+   */
   async ensureFresh(): Promise<void> {
-    if (this.now() - this.loadedAt >= (this.opts.refreshMs ?? DEFAULT_REFRESH_MS)) await this.load()
+    if (this.opts.shared) {
+      if ((await this.latestVersion()) !== this.version) await this.load()
+    } else if (this.now() - this.loadedAt >= (this.opts.refreshMs ?? DEFAULT_REFRESH_MS)) await this.load()
+  }
+
+  private async latestVersion(): Promise<number> {
+    const [row] = await this.store.query('SELECT max(version) AS v FROM resource_aliases', {}, z.object({ v: z.coerce.number() }))
+    return row?.v ?? 0
   }
 
   /** The canonical PID for a resource name: its PID when it is a registered alias, else itself. */
