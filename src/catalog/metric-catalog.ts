@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import type { Store } from '../platform/clickhouse/store.js'
 import { MetricDefinition, type Aggregation } from './metric-definition.schema.js'
 
@@ -17,7 +16,7 @@ export class MetricCatalog {
 
   async load(): Promise<void> {
     // The version first: a definition written meanwhile is then seen by the next check.
-    const version = await this.latestVersion()
+    const version = await this.store.latestVersion('metric_definitions')
     const rows = await this.store.query(
       'SELECT id, unit, aggregation, description FROM metric_definitions FINAL ORDER BY id',
       {},
@@ -35,7 +34,7 @@ export class MetricCatalog {
    */
   watch(everyMs: number, onError: (err: unknown) => void): () => void {
     const timer = setInterval(() => {
-      this.latestVersion()
+      this.store.latestVersion('metric_definitions')
         .then((v) => (v === this.version ? undefined : this.load()))
         .catch(onError)
     }, everyMs)
@@ -43,15 +42,11 @@ export class MetricCatalog {
     return () => clearInterval(timer)
   }
 
-  private async latestVersion(): Promise<number> {
-    const [row] = await this.store.query('SELECT max(version) AS v FROM metric_definitions', {}, z.object({ v: z.coerce.number() }))
-    return row?.v ?? 0
-  }
 
   async ensureFresh(ids: Iterable<string>): Promise<void> {
     for (const id of ids) {
       if (!this.byId.has(id)) {
-        if ((await this.latestVersion()) !== this.version) await this.load()
+        if ((await this.store.latestVersion('metric_definitions')) !== this.version) await this.load()
         return
       }
     }

@@ -21,8 +21,9 @@ const DEFAULT_REFRESH_MS = 5_000
 /**
  * Resource aliases (DESIGN §3.5): legacy ids, service names and older PIDs → one canonical PID.
  * Read through an in-memory copy refreshed every few seconds (checked at every use where other
- * processes register aliases too), so aliases registered by another process are picked up. One level only: an alias never names a PID that has
- * aliases itself, and a PID is never another one's alias, so resolution is a single lookup.
+ * processes register aliases too), so aliases registered by another process are picked up. One
+ * level only: an alias never names a PID that has aliases itself, and a PID is never another one's
+ * alias, so resolution is a single lookup.
  */
 export class ResourceAliases {
   private byAlias = new Map<string, string>()
@@ -42,7 +43,7 @@ export class ResourceAliases {
 
   async load(): Promise<void> {
     // The version first: aliases written meanwhile are then seen by the next check.
-    const version = await this.latestVersion()
+    const version = await this.store.latestVersion('resource_aliases')
     const rows = await this.store.query('SELECT pid, aliases, provider FROM resource_aliases FINAL ORDER BY pid', {}, Row)
     const byPid = new Map<string, ResourceEntry>()
     const byAlias = new Map<string, string>()
@@ -66,14 +67,10 @@ export class ResourceAliases {
    */
   async ensureFresh(): Promise<void> {
     if (this.opts.shared) {
-      if ((await this.latestVersion()) !== this.version) await this.load()
+      if ((await this.store.latestVersion('resource_aliases')) !== this.version) await this.load()
     } else if (this.now() - this.loadedAt >= (this.opts.refreshMs ?? DEFAULT_REFRESH_MS)) await this.load()
   }
 
-  private async latestVersion(): Promise<number> {
-    const [row] = await this.store.query('SELECT max(version) AS v FROM resource_aliases', {}, z.object({ v: z.coerce.number() }))
-    return row?.v ?? 0
-  }
 
   /** The canonical PID for a resource name: its PID when it is a registered alias, else itself. */
   canonical(resource: string): string {

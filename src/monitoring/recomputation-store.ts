@@ -77,7 +77,7 @@ export class RecomputationStore {
 
   async load(): Promise<void> {
     // The version first: one stored meanwhile is then seen by the next refresh.
-    const version = await this.latestVersion()
+    const version = await this.store.latestVersion('sla_recomputations')
     const rows = await this.store.query(
       `SELECT report, id, body, reason, requested_by, formatDateTime(requested_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS requested_at
        FROM sla_recomputations FINAL ORDER BY report, requested_at, id`,
@@ -96,13 +96,9 @@ export class RecomputationStore {
 
   /** Reloads if another process has stored a recomputation since. */
   async refresh(): Promise<void> {
-    if ((await this.latestVersion()) !== this.version) await this.load()
+    if ((await this.store.latestVersion('sla_recomputations')) !== this.version) await this.load()
   }
 
-  private async latestVersion(): Promise<number> {
-    const [row] = await this.store.query('SELECT max(version) AS v FROM sla_recomputations', {}, z.object({ v: z.coerce.number() }))
-    return row?.v ?? 0
-  }
 
   async add(report: string, recomputation: Recomputation, reason: string, by: string): Promise<StoredRecomputation> {
     const id = randomUUID()

@@ -30,7 +30,7 @@ export class SlaReportStore {
 
   async load(): Promise<void> {
     // The version first: a definition written meanwhile is then seen by the next refresh.
-    const version = await this.latestVersion()
+    const version = await this.store.latestVersion('sla_reports')
     const rows = await this.store.query(
       `SELECT name, body, formatDateTime(updated_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS updated_at FROM sla_reports FINAL ORDER BY name`,
       {},
@@ -48,14 +48,10 @@ export class SlaReportStore {
    */
   async refresh(known: () => boolean = () => true): Promise<void> {
     if (Date.now() - this.loadedAt < REFRESH_MS && known()) return
-    if ((await this.latestVersion()) !== this.version) await this.load()
+    if ((await this.store.latestVersion('sla_reports')) !== this.version) await this.load()
     else this.loadedAt = Date.now()
   }
 
-  private async latestVersion(): Promise<number> {
-    const [row] = await this.store.query('SELECT max(version) AS v FROM sla_reports', {}, z.object({ v: z.coerce.number() }))
-    return row?.v ?? 0
-  }
 
   /** Stores the definition with its defaults applied, so a later change of defaults cannot move old figures. */
   async put(name: string, input: SlaReportInput, by: string): Promise<{ report: StoredReport; created: boolean }> {

@@ -38,7 +38,6 @@ export class TopologyIndex {
 }
 
 const Row = z.object({ date: z.string(), body: z.string() })
-const Latest = z.object({ v: z.coerce.number() })
 /** How long versions are trusted before the store is asked whether another process wrote one. */
 const REFRESH_MS = 5000
 
@@ -63,9 +62,9 @@ export class TopologyStore {
 
   async load(): Promise<void> {
     // The version first: a version written meanwhile is then seen by the next refresh.
-    const [latest] = await this.store.query('SELECT max(version) AS v FROM topology_versions', {}, Latest)
+    const version = await this.store.latestVersion('topology_versions')
     const rows = await this.store.query('SELECT date, body FROM topology_versions FINAL ORDER BY date', {}, Row)
-    this.version = latest?.v ?? 0
+    this.version = version
     this.versions = rows.map((r) => new TopologyIndex({ date: r.date, groups: z.array(TopologyGroup).parse(JSON.parse(r.body)) }))
     const endpointGroups = new Map<string, Map<string, Set<string>>>()
     const groupProviders = new Map<string, Set<string>>()
@@ -95,8 +94,7 @@ export class TopologyStore {
    */
   async refresh(known: () => boolean = () => true): Promise<boolean> {
     if (Date.now() - this.loadedAt < REFRESH_MS && known()) return false
-    const [latest] = await this.store.query('SELECT max(version) AS v FROM topology_versions', {}, Latest)
-    if ((latest?.v ?? 0) === this.version) {
+    if ((await this.store.latestVersion('topology_versions')) === this.version) {
       this.loadedAt = Date.now()
       return false
     }

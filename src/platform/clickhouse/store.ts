@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { InfraError } from '../errors.js'
 import type { ClickHouseTarget } from './client.js'
 
@@ -16,6 +16,8 @@ export interface TsvRows {
   select: string
   text: string
 }
+
+const LatestVersion = z.object({ v: z.coerce.number() })
 
 /** Embedded inserts at least this large go through a spool file (see insertNdjson). */
 const SPOOL_MIN_CHARS = 256 * 1024
@@ -46,6 +48,16 @@ export class Store {
       return rs.json<unknown>()
     })
     return rows.map((r) => schema.parse(r))
+  }
+
+  /**
+   * The highest `version` in a table (0 when empty). Read before the rows, it tells a cache that
+   * another process wrote since it loaded.
+   */
+  async latestVersion(table: string): Promise<number> {
+    checkTableName(table)
+    const [row] = await this.query(`SELECT max(version) AS v FROM ${table}`, {}, LatestVersion)
+    return row?.v ?? 0
   }
 
   async command(query: string, params: Params = {}, settings: ClickHouseSettings = {}): Promise<void> {
