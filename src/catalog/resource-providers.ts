@@ -5,7 +5,7 @@ import type { ResourceAliases } from './resource-aliases.js'
  * versions oldest first, each with groups that may name their resource and always their provider.
  */
 export interface TopologySource {
-  refresh(): Promise<unknown>
+  refresh(): Promise<void>
   list(): readonly { version: { groups: readonly { resource?: string | undefined; provider: string }[] } }[]
 }
 

@@ -90,16 +90,12 @@ export class TopologyStore {
   /**
    * Reloads when another process has written a version: checked at most every few seconds, and at
    * once unless what the caller needs is `known` here (an endpoint or group just added through
-   * another instance). Resolves whether it reloaded.
+   * another instance).
    */
-  async refresh(known: () => boolean = () => true): Promise<boolean> {
-    if (Date.now() - this.loadedAt < REFRESH_MS && known()) return false
-    if ((await this.store.latestVersion('topology_versions')) === this.version) {
-      this.loadedAt = Date.now()
-      return false
-    }
-    await this.load()
-    return true
+  async refresh(known: () => boolean = () => true): Promise<void> {
+    if (Date.now() - this.loadedAt < REFRESH_MS && known()) return
+    if ((await this.store.latestVersion('topology_versions')) !== this.version) await this.load()
+    else this.loadedAt = Date.now()
   }
 
   /**
@@ -140,6 +136,12 @@ export class TopologyStore {
 
   isKnownEndpoint(hostname: string, service: string): boolean {
     return this.endpointGroups.get(hostname)?.has(service) ?? false
+  }
+
+  /** Whether what a pushed item (a probe result or downtime, as sent) names is here: its group, else its endpoint. */
+  holdsTarget(value: unknown): boolean {
+    const d = (value ?? {}) as { group?: unknown; hostname?: unknown; service?: unknown }
+    return typeof d.group === 'string' ? this.providersOfGroup(d.group).size > 0 : this.isKnownEndpoint(String(d.hostname), String(d.service))
   }
 
   /** The providers a group belongs to, in any version. */

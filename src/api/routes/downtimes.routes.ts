@@ -50,12 +50,6 @@ const downtimeOut = (d: StoredDowntime) => ({
 const MAX_LIST = 10_000
 
 export const downtimeRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (app) => {
-  const { topology } = deps.monitoring
-  /** Whether this instance's topology holds what a pushed downtime names (its group, or its endpoint). */
-  const inTopology = (value: unknown) => {
-    const d = (value ?? {}) as { group?: unknown; hostname?: unknown; service?: unknown }
-    return typeof d.group === 'string' ? topology.providersOfGroup(d.group).size > 0 : topology.isKnownEndpoint(String(d.hostname), String(d.service))
-  }
   const { monitoring } = deps
   acceptRawIngestBodies(app)
 
@@ -76,7 +70,7 @@ export const downtimeRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async (a
       const principal = principalOf(req)
       const scope = providerScope(principal)
       // What a downtime covers must be in the topology: one unknown here may have just been added through another instance.
-      await monitoring.topology.refresh(() => body.items.every((i) => !i.ok || inTopology(i.value)))
+      await monitoring.topology.refresh(() => body.items.every((i) => !i.ok || monitoring.topology.holdsTarget(i.value)))
       const { rows, rejected } = await collectDowntimes(body, scope === '*' ? '*' : new Set(scope), principal.name, {
         topology: monitoring.topology,
         ownersOf: async (ids) => new Map([...(await monitoring.downtimes.byIds(ids))].map(([id, d]) => [id, d.providers])),

@@ -39,12 +39,12 @@ export const probeResultRoutes = (deps: ApiDeps): FastifyPluginAsyncZod => async
     async (req, reply) => {
       const body = parseIngestBody(req.body as Buffer, req.headers['content-type'])
       const { topology } = deps.monitoring
-      await topology.refresh()
-      const collect = () => collectProbeResults(body, { isKnownEndpoint: (h, s) => topology.isKnownEndpoint(h, s), now: deps.monitoring.now })
-      let collected = collect()
       // An endpoint unknown here may have just been added through another instance.
-      if (collected.warnings.length && (await topology.refresh(() => false))) collected = collect()
-      const { rows, rejected, warnings } = collected
+      await topology.refresh(() => body.items.every((i) => !i.ok || topology.holdsTarget(i.value)))
+      const { rows, rejected, warnings } = collectProbeResults(body, {
+        isKnownEndpoint: (h, s) => topology.isKnownEndpoint(h, s),
+        now: deps.monitoring.now,
+      })
       await deps.bus.publish('probe', rows)
       deps.metrics.recordsAccepted.inc({ kind: 'probe' }, rows.length)
       for (const r of rejected) deps.metrics.recordsRejected.inc({ kind: 'probe', reason: rejectionReason(r.errors) })
